@@ -1,0 +1,29 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each builds .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test validate bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/refugee-rules assess examples/profiles/boris-anti-war-petitions.yaml --as-of 2024-03-01 --format text
+
+test: $(STAMP)
+	$(BIN)/refugee-rules validate
+	$(BIN)/python -m pytest
+
+validate: $(STAMP)
+	$(BIN)/refugee-rules validate
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_assess.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -1,0 +1,118 @@
+"""The result of an assessment: a plain value, with no knowledge of how it was computed.
+
+NGO developers build on this shape, so it is part of the public contract: every finding has ``id``,
+``status`` (``met`` | ``not_met`` | ``undetermined``), ``citations`` (each with ``source`` and
+``pinpoint``), ``facts_used``, ``rules_fired`` and ``missing_facts``. Reports are views of it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FindingStatus = Literal["met", "not_met", "undetermined"]
+OutcomeStatus = Literal["likely_meets", "likely_does_not_meet", "undetermined", "refer_to_counsel"]
+
+DISCLAIMER = (
+    "This is decision support for a trained adviser, not a legal decision. It applies encoded rules to the "
+    "facts as stated and may be incomplete or wrong; it does not replace an individual assessment by a "
+    "qualified lawyer or by the competent authority."
+)
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Citation(_Value):
+    source: str = Field(description="Id of the source in rulesets/sources.yaml.")
+    source_title: str
+    pinpoint: str | None = Field(description="Article, paragraph or section; None where a quote is the pinpoint.")
+    quote: str | None = None
+    confirmed: bool = Field(description="Whether the pinpoint was checked against the primary text.")
+    note: str | None = None
+
+
+class FactUsed(_Value):
+    path: str
+    value: Any
+
+
+class MissingFact(_Value):
+    path: str
+    state: Literal["not_asked", "unknown"] = Field(
+        description="not_asked: the profile does not give it; unknown: asked, and the client does not know."
+    )
+    question: str
+    client_question: str | None = None
+
+
+class Firing(_Value):
+    """One production that fired: the rule, the facts it read with their values, what it concluded."""
+
+    production: str
+    rule: str | None
+    finding: str
+    side: str
+    facts: list[FactUsed]
+    concluded: str
+
+
+class Finding(_Value):
+    id: str
+    title: str
+    asks: str = Field(description="The question the law asks, in plain language.")
+    group: str
+    role: str
+    status: FindingStatus
+    explanation: str
+    facts_used: list[FactUsed]
+    rules_fired: list[str]
+    depends_on: list[str] = Field(description="Other findings this one was concluded from.")
+    citations: list[Citation]
+    missing_facts: list[MissingFact]
+    notes: list[str] = Field(default_factory=list, description="Warnings: unconfirmed pinpoints, possibly outdated rules.")
+
+
+class StopPointHit(_Value):
+    finding: str
+    kind: str
+    status: FindingStatus
+    message: str
+
+
+class Outcome(_Value):
+    status: OutcomeStatus
+    inclusion: FindingStatus | None = Field(description="Status of the inclusion finding (Article 1A(2)).")
+    summary: str
+    stop_points: list[StopPointHit]
+
+
+class Metadata(_Value):
+    library_version: str
+    rulesets_hash: str
+    as_of: _dt.date
+    engine: Literal["durable", "compiled"]
+    profile_hash: str
+    case_ref: str | None = None
+
+
+class Assessment(_Value):
+    """What the rules say about one profile as of one date, and why."""
+
+    disclaimer: str = DISCLAIMER
+    metadata: Metadata
+    outcome: Outcome
+    findings: list[Finding]
+    trace: list[Firing] = Field(description="Every production that fired, in rule order.")
+
+    def finding(self, finding_id: str) -> Finding:
+        for f in self.findings:
+            if f.id == finding_id:
+                return f
+        raise KeyError(finding_id)
+
+    def status(self, finding_id: str) -> FindingStatus:
+        return self.finding(finding_id).status

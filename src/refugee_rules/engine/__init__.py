@@ -1,0 +1,51 @@
+"""Choosing an evaluation backend.
+
+durable-rules is the default wherever it imports (Python ≤ 3.12 with a C compiler at install time);
+elsewhere the compiled backend answers, with the same productions and the same results.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..errors import EngineError
+from .ir import Program
+
+ENGINES = ("durable", "compiled")
+
+
+class Backend(Protocol):
+    name: str
+
+    def run(self, program: Program, facts: dict[str, Any]) -> frozenset[str]: ...
+
+
+def durable_available() -> bool:
+    try:
+        from . import durable_backend  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def default_engine() -> str:
+    return "durable" if durable_available() else "compiled"
+
+
+def backend(name: str | None = None) -> Backend:
+    """The backend called ``name``; ``None`` means the default (durable-rules where it imports)."""
+    name = name or default_engine()
+    if name == "compiled":
+        from .compiled import CompiledBackend
+
+        return CompiledBackend()
+    if name == "durable":
+        try:
+            from .durable_backend import DurableBackend
+        except ImportError as e:
+            raise EngineError(
+                f"engine 'durable' is not available here ({e}); durable-rules does not import on Python 3.13+. "
+                "Use engine='compiled'."
+            ) from e
+        return DurableBackend()
+    raise EngineError(f"unknown engine {name!r}: expected one of {', '.join(ENGINES)}")

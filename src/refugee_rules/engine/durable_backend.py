@@ -1,0 +1,227 @@
+"""The durable-rules backend: the productions run as a Rete network in durable-rules, one session per case.
+
+durable-rules is the engine the users chose, and it runs assessments by default wherever it imports.
+This is the only module that imports it. The wrapper exists because of the habits measured in
+``shared/durable-rules-notes.md``:
+
+* results and the trace are kept in Python, keyed by session id — the engine drops facts no
+  pattern matches, so it is not a store;
+* conclusions are de-duplicated before they are asserted (an identical fact twice raises), and only
+  tokens some production consumes are asserted at all;
+* every action is wrapped: an exception inside one is collected and raised to the caller after the
+  top-level call returns (the engine would otherwise swallow it);
+* each case's session is deleted afterwards (the engine allows 1,024 live sessions per ruleset);
+* one host per process (each host starts timer threads and is never freed), and one lock around
+  every call into it (a shared host segfaults under threads);
+* no pattern is absence-only (that hangs the engine); absent facts are simply never asserted.
+
+Each profile fact is asserted as ``{t: "f", n: path, v: value[, c: count]}``; each element of a list
+that another fact is tested against as ``{t: "e", n: path, v: element}``, before the list itself so that
+a "not in that list" test sees every element; each conclusion as ``{t: "k", n: token}``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from durable.engine import Host, MessageNotHandledException  # the one import of durable-rules
+
+from ..errors import EngineError
+from ..facts import catalogue
+from ..rules.conditions import ItemMatch, ItemTest
+from .ir import Production, Program, Test
+
+_LOCK = threading.RLock()
+_host: Host | None = None
+_host_pid: int | None = None
+_registered: dict[str, str] = {}
+_sessions: dict[str, _Session] = {}
+_sid_counter = itertools.count(1)
+
+_COMPARE = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
+
+
+@dataclass
+class _Session:
+    consumed: frozenset[str]
+    fired: set[str] = field(default_factory=set)
+    asserted: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+
+def _get_host() -> Host:
+    """One host per process; a forked child gets its own, since the parent's timer threads are gone."""
+    global _host, _host_pid
+    if _host is None or _host_pid != os.getpid():
+        _host = Host()
+        _host_pid = os.getpid()
+        _registered.clear()
+        _sessions.clear()
+    return _host
+
+
+def _conj(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _disj(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+def _scalar(op: str, field_name: str, value: Any) -> dict[str, Any]:
+    if op == "eq":
+        return {field_name: value}
+    if op in _COMPARE:
+        return {_COMPARE[op]: {field_name: value}}
+    if op == "in":
+        return _disj([{field_name: v} for v in value])
+    if op == "not_in":
+        return _conj([{"$neq": {field_name: v}} for v in value])
+    raise EngineError(f"no durable-rules form for {op!r}")
+
+
+def _negated(t: ItemTest) -> ItemTest:
+    from ..rules.conditions import NEGATION
+
+    return ItemTest(t.field, NEGATION[t.op], t.value)
+
+
+def _item_pattern(match: ItemMatch, holds: bool) -> dict[str, Any]:
+    if holds:
+        return _conj([_scalar(t.op, f"$i.{t.field}", t.value) for t in match.tests])
+    return _disj([_scalar(_negated(t).op, f"$i.{t.field}", t.value) for t in match.tests])
+
+
+def _value_test(t: Test, aliases: dict[str, str]) -> dict[str, Any]:
+    """The condition on the ``v`` (and ``c``) fields of the fact at ``t.path``."""
+    op, value = t.op, t.value
+    if op in ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in"):
+        return _scalar(op, "v", value)
+    if op.startswith("count_"):
+        return _scalar(op[len("count_"):], "c", value)
+    if op == "contains":
+        return {"$iany": {"v": {"$i": value}}}
+    if op == "not_contains":
+        return {"$or": [{"c": 0}, {"$iall": {"v": {"$neq": {"$i": value}}}}]}
+    if op == "contains_any":
+        return {"$iany": {"v": _disj([{"$i": v} for v in value])}}
+    if op == "contains_none":
+        return {"$or": [{"c": 0}, {"$iall": {"v": _conj([{"$neq": {"$i": v}} for v in value])}}]}
+    if op == "any_item":
+        return {"$iany": {"v": _item_pattern(value, True)}}
+    if op == "no_item":
+        return {"$or": [{"c": 0}, {"$iall": {"v": _item_pattern(value, False)}}]}
+    if op.endswith("_fact") and op not in ("in_fact", "not_in_fact"):
+        ref = {aliases[t.ref]: "v"}
+        base = op[: -len("_fact")]
+        return {"v": ref} if base == "eq" else {_COMPARE[base]: {"v": ref}}
+    raise EngineError(f"no durable-rules form for {op!r}")
+
+
+def _patterns(production: Production) -> list[dict[str, Any]]:
+    """The production's left-hand side: one pattern per fact it reads, one per token it needs."""
+    paths = sorted({p for t in production.tests for p in t.paths})
+    aliases = {path: f"f{i}" for i, path in enumerate(paths)}
+    plain: dict[str, list[dict[str, Any]]] = {path: [{"t": "f"}, {"n": path}] for path in paths}
+    referring: set[str] = set()
+    extra: list[dict[str, Any]] = []
+    for t in production.tests:
+        if t.op == "in_fact":
+            extra.append({f"e{len(extra)}": _conj([{"t": "e"}, {"n": t.ref}, {"v": {aliases[t.path]: "v"}}])})
+        elif t.op == "not_in_fact":
+            extra.append({f"e{len(extra)}$not": _conj([{"t": "e"}, {"n": t.ref}, {"v": {aliases[t.path]: "v"}}])})
+        else:
+            plain[t.path].append(_value_test(t, aliases))
+            if t.ref:
+                referring.add(t.path)
+    if referring & {t.ref for t in production.tests if t.ref and t.path in referring}:
+        raise EngineError(f"{production.id}: two facts compared with each other both ways")
+    ordered = [p for p in paths if p not in referring] + [p for p in paths if p in referring]
+    patterns = [{aliases[p]: _conj(plain[p])} for p in ordered] + extra
+    patterns += [{f"k{i}": _conj([{"t": "k"}, {"n": token}])} for i, token in enumerate(production.needs)]
+    return patterns
+
+
+def _action(production_id: str, token: str):  # type: ignore[no-untyped-def]
+    def run(c: Any) -> None:
+        session = _sessions.get(c.s.sid)
+        if session is None:
+            return
+        try:
+            session.fired.add(production_id)
+            if token in session.consumed and token not in session.asserted:
+                session.asserted.add(token)
+                c.assert_fact({"t": "k", "n": token})
+        except Exception as e:  # collected and raised to the caller after the top-level call
+            session.errors.append(f"{production_id}: {type(e).__name__}: {e}")
+
+    return run
+
+
+def _register(program: Program) -> str:
+    name = f"refugee_rules_{program.signature}"
+    if name not in _registered:
+        definition = {
+            f"p{i}": {"all": _patterns(p), "run": _action(p.id, p.produces)}
+            for i, p in enumerate(program.productions)
+        }
+        _get_host().set_rulesets({name: definition})
+        _registered[name] = program.signature
+    return name
+
+
+def _assertions(program: Program, facts: dict[str, Any]) -> list[dict[str, Any]]:
+    specs = catalogue()
+    element_lists = {t.ref for p in program.productions for t in p.tests if t.op in ("in_fact", "not_in_fact")}
+    elements: list[dict[str, Any]] = []
+    fields: list[dict[str, Any]] = []
+    for path in sorted(program.fact_paths):
+        if path not in facts:
+            continue
+        value = facts[path]
+        fact: dict[str, Any] = {"t": "f", "n": path, "v": value}
+        if specs[path].is_list:
+            fact["c"] = len(value)
+            if path in element_lists:
+                elements += [{"t": "e", "n": path, "v": v} for v in value]
+        fields.append(fact)
+    return elements + fields
+
+
+class DurableBackend:
+    name = "durable"
+
+    def run(self, program: Program, facts: dict[str, Any]) -> frozenset[str]:
+        """The ids of the productions that fire, as found by durable-rules' Rete network."""
+        consumed = frozenset(n for p in program.productions for n in p.needs)
+        with _LOCK:
+            host = _get_host()
+            name = _register(program)
+            sid = str(next(_sid_counter))
+            session = _sessions[sid] = _Session(consumed)
+            try:
+                for fact in _assertions(program, facts):
+                    try:
+                        host.assert_fact(name, dict(fact, sid=sid))
+                    except MessageNotHandledException:
+                        pass  # no pattern can ever match this fact, so no rule needs it
+                state = host.get_state(name, sid)
+                if isinstance(state, dict) and state.get("exception"):
+                    session.errors.append(str(state["exception"]))
+            except EngineError:
+                raise
+            except Exception as e:
+                raise EngineError(f"durable-rules failed: {type(e).__name__}: {e}") from e
+            finally:
+                _sessions.pop(sid, None)
+                try:
+                    host.delete_state(name, sid)
+                except Exception:  # noqa: S110 - a session that never started has nothing to delete
+                    pass
+        if session.errors:
+            raise EngineError("durable-rules action failed: " + "; ".join(session.errors))
+        return frozenset(session.fired)

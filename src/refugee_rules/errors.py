@@ -1,0 +1,116 @@
+"""One error hierarchy, and validation messages a caseworker can act on.
+
+Every message names the field (as a dotted path) and what was expected. An unknown key gets a
+did-you-mean from the fields that are allowed at that place.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+
+class RefugeeRulesError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+class ProfileError(RefugeeRulesError, ValueError):
+    """The case profile is malformed. ``problems`` lists one line per field."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        head = f"{source}: " if source else ""
+        super().__init__(head + "invalid case profile:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class RulesetError(RefugeeRulesError):
+    """A ruleset does not load: each problem names the file and, where there is one, the rule."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid rulesets:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class EngineError(RefugeeRulesError):
+    """An evaluation backend failed or is not available."""
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    if get_origin(annotation) in (Union, types.UnionType, list, tuple) or get_args(annotation):
+        for arg in get_args(annotation):
+            found.extend(_models_in(arg))
+    return found
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names allowed at ``loc`` inside ``model`` (list indices are skipped)."""
+    current: list[type[BaseModel]] = [model]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        following: list[type[BaseModel]] = []
+        for m in current:
+            if part in m.model_fields:
+                following.extend(_models_in(m.model_fields[part].annotation))
+        if not following:
+            return []
+        current = following
+    return sorted({name for m in current for name in m.model_fields})
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not isinstance(part, str) or part.startswith(("function-", "literal[", "union[")):
+            continue
+        elif part in ("bool", "date", "str", "float", "int", "list", "is-instance"):
+            continue
+        else:
+            out += ("." if out else "") + part
+    return out or "(top level)"
+
+
+def describe(err: ValidationError, model: type[BaseModel]) -> list[str]:
+    """Turn a pydantic error into one plain line per field, merging union alternatives."""
+    lines: dict[str, list[str]] = {}
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        # Union members add a type tag to the location (e.g. 'literal['unknown']'): strip to the field.
+        field_loc = tuple(p for p in loc if not (isinstance(p, str) and (
+            p.startswith(("function-", "literal[", "union[", "list[", "json-or-python", "constrained-"))
+            or p in ("bool", "date", "str", "float", "int", "is-instance[date]"))))
+        path = _path(field_loc)
+        if e["type"] == "extra_forbidden":
+            name = str(field_loc[-1])
+            allowed = _fields_at(model, field_loc[:-1])
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+            lines.setdefault(path, []).append(f"unknown field{hint}")
+            continue
+        message = e["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        if e["type"] == "literal_error" and "'unknown'" in message and message.count("'") <= 2:
+            continue  # the "or 'unknown'" alternative of a union; the other alternative says what was expected
+        got = e.get("input")
+        if got is not None and not isinstance(got, (dict, list)) and "got" not in message:
+            shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
+            message = f"{message} (got {shown})"
+        lines.setdefault(path, []).append(message)
+    out = []
+    for path, messages in lines.items():
+        unique = list(dict.fromkeys(messages))
+        if len(unique) > 1:
+            out.append(f"{path}: expected one of: " + "; or ".join(unique) + " — or 'unknown'")
+        else:
+            out.append(f"{path}: {unique[0]}")
+    return out

@@ -1,0 +1,275 @@
+"""Loading and linting rulesets: every problem is reported with its file, rule id and a did-you-mean.
+
+What is rejected: malformed YAML, unknown keys, a fact path the profile cannot carry, a literal of the
+wrong kind, a citation whose source is not in ``sources.yaml``, a finding concluded by no rule or
+referenced but never declared, two rules concluding one finding two ways with no exception declared,
+a cycle between findings, a template that does not compile. All problems are collected, not only the
+first, so one ``refugee-rules validate`` run shows everything to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import TemplateSyntaxError
+from pydantic import ValidationError
+
+from ..errors import RulesetError, describe
+from .conditions import ConditionError, did_you_mean, findings_read, parse
+from .model import FindingDecl, Rule, RulesetFile, Source
+from .templates import ENVIRONMENT
+
+SOURCES_FILE = "sources.yaml"
+MAX_FILE_BYTES = 2_000_000
+
+
+def builtin_dir() -> Path:
+    """The rulesets shipped with the library: inside the installed package, or the repository's."""
+    packaged = Path(__file__).resolve().parent.parent / "rulesets"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rulesets"
+
+
+@dataclass(eq=False)
+class RuleBook:
+    """Everything loaded from the ruleset directories, checked and ready to compile."""
+
+    sources: dict[str, Source]
+    findings: dict[str, FindingDecl]
+    rules: dict[str, Rule]
+    rule_files: dict[str, str]  # rule id -> file it came from (relative)
+    finding_order: list[str]  # dependency order: a finding after every finding it reads
+    content_hash: str
+    templates: dict[tuple[str, bool], Any] = field(default_factory=dict)  # (rule id, held?) -> Template
+
+    @property
+    def inclusion(self) -> str | None:
+        return next((f.id for f in self.findings.values() if f.role == "inclusion"), None)
+
+    def rules_of(self, finding: str) -> list[Rule]:
+        return [r for r in self.rules.values() if r.concludes.finding == finding]
+
+
+def _read_yaml(path: Path, label: str, problems: list[str]) -> Any:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        problems.append(f"{label}: larger than {MAX_FILE_BYTES} bytes")
+        return None
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        problems.append(f"{label}: not valid YAML: {str(e).splitlines()[0]}")
+        return None
+
+
+def _load_sources(paths: list[tuple[Path, str]], problems: list[str]) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for path, label in paths:
+        data = _read_yaml(path, label, problems)
+        if data is None:
+            continue
+        if not isinstance(data, list):
+            problems.append(f"{label}: expected a list of sources")
+            continue
+        for i, entry in enumerate(data):
+            try:
+                source = Source.model_validate(entry)
+            except ValidationError as e:
+                problems.extend(f"{label}: source [{i}]: {line}" for line in describe(e, Source))
+                continue
+            if source.id in sources:
+                problems.append(f"{label}: source {source.id!r} defined twice")
+            sources[source.id] = source
+    return sources
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle in the finding dependency graph, if any, as a path that returns to its start."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if state.get(nxt) is None and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if state.get(node) is None and (found := visit(node)):
+            return found
+    return None
+
+
+def _order(graph: dict[str, set[str]]) -> list[str]:
+    done: list[str] = []
+    seen: set[str] = set()
+
+    def visit(node: str) -> None:
+        if node in seen:
+            return
+        seen.add(node)
+        for dep in sorted(graph.get(node, ())):
+            visit(dep)
+        done.append(node)
+
+    for node in sorted(graph):
+        visit(node)
+    return done
+
+
+def _check_finding_rules(finding: str, rules: list[Rule], label_of: dict[str, str], problems: list[str]) -> None:
+    """Default logic: base rules agree on one status; exceptions conclude the other and name a base rule."""
+    by_id = {r.id: r for r in rules}
+    bases = [r for r in rules if r.exception_to is None]
+    if not bases:
+        problems.append(f"finding {finding!r}: every rule is an exception; it needs a base rule")
+        return
+    statuses = {r.concludes.status for r in bases}
+    if len(statuses) > 1:
+        ids = ", ".join(r.id for r in bases)
+        problems.append(
+            f"{label_of[bases[0].id]}: finding {finding!r} is concluded two ways by rules {ids}; "
+            "declare one as `exception_to` the other, or express both in one rule's condition"
+        )
+    for r in rules:
+        if r.exception_to is None:
+            continue
+        base = by_id.get(r.exception_to)
+        if base is None:
+            problems.append(
+                f"{label_of[r.id]}: rule {r.id}: exception_to {r.exception_to!r} is not a rule of finding {finding!r}"
+                + did_you_mean(r.exception_to, by_id)
+            )
+        elif base.exception_to is not None:
+            problems.append(f"{label_of[r.id]}: rule {r.id}: an exception to an exception; use an intermediate finding")
+        elif base.concludes.status == r.concludes.status:
+            problems.append(f"{label_of[r.id]}: rule {r.id}: an exception must conclude the opposite of {base.id}")
+
+
+def load(directories: tuple[Path, ...] | None = None) -> RuleBook:
+    """Load, parse and lint every ruleset under the given directories (default: the built-in ones)."""
+    dirs = tuple(Path(d) for d in (directories or (builtin_dir(),)))
+    problems: list[str] = []
+    digest = hashlib.sha256()
+    source_files: list[tuple[Path, str]] = []
+    rule_files: list[tuple[Path, str]] = []
+    for d in dirs:
+        if not d.is_dir():
+            problems.append(f"{d}: not a directory of rulesets")
+            continue
+        for path in sorted(d.rglob("*.y*ml")):
+            label = path.relative_to(d).as_posix()
+            digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
+            (source_files if path.name == SOURCES_FILE else rule_files).append((path, label))
+    if not source_files and not problems:
+        problems.append(f"no {SOURCES_FILE} in {', '.join(map(str, dirs))}: every citation needs a bibliography")
+    sources = _load_sources(source_files, problems)
+
+    findings: dict[str, FindingDecl] = {}
+    finding_files: dict[str, str] = {}
+    rules: dict[str, Rule] = {}
+    label_of: dict[str, str] = {}
+    for path, label in rule_files:
+        data = _read_yaml(path, label, problems)
+        if data is None:
+            continue
+        try:
+            book = RulesetFile.model_validate(data)
+        except ValidationError as e:
+            problems.extend(f"{label}: {line}" for line in _describe_ruleset_error(e, data))
+            continue
+        for decl in book.findings:
+            if decl.id in findings:
+                problems.append(f"{label}: finding {decl.id!r} already declared in {finding_files[decl.id]}")
+            findings[decl.id] = decl
+            finding_files[decl.id] = label
+        for rule in book.rules:
+            where = f"{label}: rule {rule.id}"
+            if rule.id in rules:
+                problems.append(f"{where}: id already used in {label_of[rule.id]}")
+                continue
+            try:
+                rule._condition = parse(rule.when, where)
+            except ConditionError as e:
+                problems.append(str(e))
+                continue
+            for c in rule.cite:
+                if c.source not in sources:
+                    problems.append(f"{where}: citation source {c.source!r} is not in {SOURCES_FILE}{did_you_mean(c.source, sources)}")
+            rules[rule.id] = rule
+            label_of[rule.id] = label
+
+    by_finding: dict[str, list[Rule]] = defaultdict(list)
+    graph: dict[str, set[str]] = {f: set() for f in findings}
+    for rule in rules.values():
+        where = f"{label_of[rule.id]}: rule {rule.id}"
+        target = rule.concludes.finding
+        if target not in findings:
+            problems.append(f"{where}: concludes undeclared finding {target!r}{did_you_mean(target, findings)}")
+            continue
+        by_finding[target].append(rule)
+        for ref in sorted(findings_read(rule.condition)):
+            if ref not in findings:
+                problems.append(f"{where}: refers to finding {ref!r}, which is never declared{did_you_mean(ref, findings)}")
+            graph[target].add(ref)
+    for fid in findings:
+        if not by_finding.get(fid):
+            problems.append(f"{finding_files[fid]}: finding {fid!r} is declared but no rule concludes it")
+        else:
+            _check_finding_rules(fid, by_finding[fid], label_of, problems)
+    if (cycle := _cycle(graph)) is not None:
+        problems.append("findings depend on each other in a cycle: " + " -> ".join(cycle))
+    inclusions = [f.id for f in findings.values() if f.role == "inclusion"]
+    if len(inclusions) > 1:
+        problems.append(f"more than one finding has role 'inclusion': {', '.join(inclusions)}")
+
+    templates: dict[tuple[str, bool], Any] = {}
+    for rule in rules.values():
+        for held, text in ((True, rule.because), (False, rule.because_not or rule.because)):
+            try:
+                templates[(rule.id, held)] = ENVIRONMENT.from_string(text)
+            except TemplateSyntaxError as e:
+                problems.append(f"{label_of[rule.id]}: rule {rule.id}: explanation template: {e.message}")
+    if problems:
+        raise RulesetError(problems)
+    return RuleBook(
+        sources=sources,
+        findings=findings,
+        rules=rules,
+        rule_files=label_of,
+        finding_order=_order(graph),
+        content_hash=digest.hexdigest(),
+        templates=templates,
+    )
+
+
+def _describe_ruleset_error(err: ValidationError, data: Any) -> list[str]:
+    """Name the rule by id, not by list index, where the error sits inside a rule."""
+    lines = []
+    for line in describe(err, RulesetFile):
+        if line.startswith("rules[") and isinstance(data, dict) and isinstance(data.get("rules"), list):
+            index = int(line[len("rules["):line.index("]")])
+            entry = data["rules"][index] if index < len(data["rules"]) else None
+            rule_id = entry.get("id") if isinstance(entry, dict) else None
+            if rule_id:
+                line = f"rule {rule_id}: " + line[line.index("]") + 1:].lstrip(".")
+        lines.append(line)
+    return lines
+
+
+@lru_cache(maxsize=8)
+def load_cached(directories: tuple[Path, ...] | None = None) -> RuleBook:
+    """Rulesets are loaded once per process and per set of directories."""
+    return load(directories)

@@ -1,0 +1,122 @@
+"""The rule format: what a ruleset YAML file may say, checked field by field.
+
+Modelled on Catala's default logic: a finding has base rules that conclude one status and named
+exceptions (``exception_to``) that conclude the other. Two rules that conclude the same finding two
+ways without one being declared the exception of the other are rejected at load time, so precedence
+is always written down, never implied by file order.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from .conditions import Condition
+
+Status = Literal["met", "not_met"]
+Precision = Literal["day", "month", "year", "approximate", "reported"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Strict):
+    """A pinpoint in a source of ``rulesets/sources.yaml``.
+
+    ``quote`` is reserved for verbatim passages of the source articles (checked against their text);
+    legal instruments are cited by ``pinpoint`` alone. ``confirmed`` says whether the pinpoint was
+    checked against the primary text; an unconfirmed one is shown as such in every report.
+    """
+
+    source: str
+    pinpoint: str | None = None
+    quote: str | None = None
+    confirmed: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_pinpoint_or_quote(self) -> Citation:
+        if not (self.pinpoint or self.quote):
+            raise ValueError("a citation needs a pinpoint or a quote")
+        return self
+
+
+class DateBound(_Strict):
+    """A date a regime rule starts or stops applying, and how precisely the source gives it."""
+
+    date: _dt.date
+    precision: Precision
+    derived: str | None = Field(default=None, description="How the date was derived from the source, if it was.")
+
+
+class Concludes(_Strict):
+    finding: str
+    status: Status
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
+    concludes: Concludes
+    when: dict[str, Any]
+    otherwise: Literal["opposite", "nothing"] = Field(
+        default="opposite",
+        description="What a definitely false condition concludes: the opposite status, or nothing (a one-sided rule).",
+    )
+    exception_to: str | None = None
+    because: str = Field(min_length=1, description="Why the condition held (jinja2 over the facts).")
+    because_not: str | None = Field(default=None, description="Why it did not hold (jinja2 over the facts).")
+    cite: list[Citation] = Field(min_length=1)
+    valid_from: DateBound | None = None
+    valid_until: DateBound | None = None
+    reported: _dt.date | None = Field(default=None, description="Date of the source that reports this rule, for staleness.")
+    _condition: Condition | None = PrivateAttr(default=None)
+
+    @property
+    def condition(self) -> Condition:
+        assert self._condition is not None, "rules are parsed by the loader"
+        return self._condition
+
+    def in_force(self, day: _dt.date) -> bool:
+        if self.valid_from and day < self.valid_from.date:
+            return False
+        return not (self.valid_until and day > self.valid_until.date)
+
+
+class StopPoint(_Strict):
+    """A finding whose status halts the ordinary outcome: the worker must refer the case to counsel."""
+
+    when: list[Literal["met", "not_met", "undetermined"]] = Field(min_length=1)
+    kind: Literal["exclusion", "cessation", "other"]
+    message: str
+
+
+class FindingDecl(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
+    title: str
+    asks: str = Field(description="The question the law asks, in plain language.")
+    group: str = Field(description="Where the finding belongs in a report, e.g. 'article_1a2'.")
+    role: Literal["element", "inclusion", "intermediate", "regime"] = "element"
+    stop_point: StopPoint | None = None
+
+
+class RulesetFile(_Strict):
+    ruleset: str
+    title: str
+    version: str
+    description: str | None = None
+    findings: list[FindingDecl] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class Source(_Strict):
+    id: str
+    title: str
+    kind: Literal["instrument", "guidance", "case_law", "article"]
+    publisher: str | None = None
+    date: str | None = None
+    file: str | None = Field(default=None, description="For source articles: the text file in shared/sources.")
+    url: str | None = None
+    note: str | None = None
