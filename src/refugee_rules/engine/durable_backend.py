@@ -16,8 +16,11 @@ This is the only module that imports it. The wrapper exists because of the habit
 * no pattern is absence-only (that hangs the engine); absent facts are simply never asserted.
 
 Each profile fact is asserted as ``{t: "f", n: path, v: value[, c: count]}``; each element of a list
-that another fact is tested against as ``{t: "e", n: path, v: element}``, before the list itself so that
-a "not in that list" test sees every element; each conclusion as ``{t: "k", n: token}``.
+that another fact is tested against as ``{t: "e", n: path, v: element}``, and each record of a list of
+records as ``{t: "i", n: path, k: index, f_<field>: value …}`` — both before the list itself, so that a
+"none of them" test sees every one; each conclusion as ``{t: "k", n: token}``. Records are facts of their
+own because durable-rules mis-evaluates an ``$or`` nested inside ``$iany``/``$iall`` (measured: only the
+last present alternative counts), so no compound test is ever put inside an item expression.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from durable.engine import Host, MessageNotHandledException  # the one import of
 
 from ..errors import EngineError
 from ..facts import catalogue
-from ..rules.conditions import ItemMatch, ItemTest
+from ..rules.conditions import ItemMatch
 from .ir import Production, Program, Test
 
 _LOCK = threading.RLock()
@@ -84,16 +87,14 @@ def _scalar(op: str, field_name: str, value: Any) -> dict[str, Any]:
     raise EngineError(f"no durable-rules form for {op!r}")
 
 
-def _negated(t: ItemTest) -> ItemTest:
-    from ..rules.conditions import NEGATION
+def _item_holds(match: ItemMatch) -> list[dict[str, Any]]:
+    """Tests on one item fact that all hold when the item definitely satisfies the match."""
+    return [_scalar(t.op, f"f_{t.field}", t.value) for t in match.tests]
 
-    return ItemTest(t.field, NEGATION[t.op], t.value)
 
-
-def _item_pattern(match: ItemMatch, holds: bool) -> dict[str, Any]:
-    if holds:
-        return _conj([_scalar(t.op, f"$i.{t.field}", t.value) for t in match.tests])
-    return _disj([_scalar(_negated(t).op, f"$i.{t.field}", t.value) for t in match.tests])
+def _item_not_failing(match: ItemMatch) -> list[dict[str, Any]]:
+    """Tests that all hold when no test of the match definitely fails: each holds, or its field is absent."""
+    return [{"$or": [_scalar(t.op, f"f_{t.field}", t.value), {"$nex": {f"f_{t.field}": 1}}]} for t in match.tests]
 
 
 def _value_test(t: Test, aliases: dict[str, str]) -> dict[str, Any]:
@@ -107,14 +108,10 @@ def _value_test(t: Test, aliases: dict[str, str]) -> dict[str, Any]:
         return {"$iany": {"v": {"$i": value}}}
     if op == "not_contains":
         return {"$or": [{"c": 0}, {"$iall": {"v": {"$neq": {"$i": value}}}}]}
-    if op == "contains_any":
-        return {"$iany": {"v": _disj([{"$i": v} for v in value])}}
+    if op == "contains_any":  # an $or nested inside $iany is mis-evaluated by durable-rules: keep it outside
+        return _disj([{"$iany": {"v": {"$i": v}}} for v in value])
     if op == "contains_none":
         return {"$or": [{"c": 0}, {"$iall": {"v": _conj([{"$neq": {"$i": v}} for v in value])}}]}
-    if op == "any_item":
-        return {"$iany": {"v": _item_pattern(value, True)}}
-    if op == "no_item":
-        return {"$or": [{"c": 0}, {"$iall": {"v": _item_pattern(value, False)}}]}
     if op.endswith("_fact") and op not in ("in_fact", "not_in_fact"):
         ref = {aliases[t.ref]: "v"}
         base = op[: -len("_fact")]
@@ -134,6 +131,10 @@ def _patterns(production: Production) -> list[dict[str, Any]]:
             extra.append({f"e{len(extra)}": _conj([{"t": "e"}, {"n": t.ref}, {"v": {aliases[t.path]: "v"}}])})
         elif t.op == "not_in_fact":
             extra.append({f"e{len(extra)}$not": _conj([{"t": "e"}, {"n": t.ref}, {"v": {aliases[t.path]: "v"}}])})
+        elif t.op == "any_item":
+            extra.append({f"e{len(extra)}": _conj([{"t": "i"}, {"n": t.path}] + _item_holds(t.value))})
+        elif t.op == "no_item":  # the list is known and none of its items might still satisfy the match
+            extra.append({f"e{len(extra)}$not": _conj([{"t": "i"}, {"n": t.path}] + _item_not_failing(t.value))})
         else:
             plain[t.path].append(_value_test(t, aliases))
             if t.ref:
@@ -183,6 +184,11 @@ def _assertions(program: Program, facts: dict[str, Any]) -> list[dict[str, Any]]
         if path not in facts:
             continue
         value = facts[path]
+        if specs[path].kind == "items":  # each record its own fact; the list itself carries only its count
+            elements += [dict({"t": "i", "n": path, "k": k}, **{f"f_{f}": v for f, v in item.items()})
+                         for k, item in enumerate(value)]
+            fields.append({"t": "f", "n": path, "c": len(value)})
+            continue
         fact: dict[str, Any] = {"t": "f", "n": path, "v": value}
         if specs[path].is_list:
             fact["c"] = len(value)
@@ -204,12 +210,14 @@ class DurableBackend:
             sid = str(next(_sid_counter))
             session = _sessions[sid] = _Session(consumed)
             try:
+                stored = False
                 for fact in _assertions(program, facts):
                     try:
                         host.assert_fact(name, dict(fact, sid=sid))
+                        stored = True
                     except MessageNotHandledException:
                         pass  # no pattern can ever match this fact, so no rule needs it
-                state = host.get_state(name, sid)
+                state = host.get_state(name, sid) if stored else None  # no session exists until a fact is stored
                 if isinstance(state, dict) and state.get("exception"):
                     session.errors.append(str(state["exception"]))
             except EngineError:
@@ -220,7 +228,7 @@ class DurableBackend:
                 _sessions.pop(sid, None)
                 try:
                     host.delete_state(name, sid)
-                except Exception:  # noqa: S110 - a session that never started has nothing to delete
+                except Exception:  # noqa: S110 - a session that never stored a fact has nothing to delete
                     pass
         if session.errors:
             raise EngineError("durable-rules action failed: " + "; ".join(session.errors))

@@ -1,0 +1,122 @@
+"""Hypothesis strategies for case profiles, generated from the fact catalogue itself.
+
+Profiles are built as flat ``{fact path: value}`` maps and nested afterwards, so a test can remove or
+add single facts (information monotonicity, sufficiency). Value domains are deliberately small, so that
+generated facts collide with the values the rules test for and every rule side gets exercised.
+Because the strategy reads the catalogue, a field added to the profile is generated without edits here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from refugee_rules.facts import AS_OF, FactSpec, catalogue
+
+COUNTRIES = ["RU", "GE", "KZ", "KG", "AM", "IL", "FI", "DE", "UA", "TR", "MN", "AR", "US"]
+TEXTS = ["Orthodox", "Buddhist", "Buryat", "none", "Art 207.3", "distributing anti-war petitions"]
+DATES = st.dates(min_value=dt.date(2021, 6, 1), max_value=dt.date(2025, 6, 30))
+AS_OF_DATES = st.dates(min_value=dt.date(2022, 1, 1), max_value=dt.date(2026, 6, 30))
+
+
+def scalar(spec: FactSpec) -> st.SearchStrategy[Any]:
+    kind = spec.kind
+    if kind == "bool":
+        return st.booleans()
+    if kind == "date":
+        return DATES.map(dt.date.isoformat)
+    if kind == "country":
+        return st.sampled_from(COUNTRIES)
+    if kind == "enum":
+        return st.sampled_from(list(spec.values))
+    if kind == "number":
+        return st.integers(min_value=0, max_value=25)
+    if kind == "text":
+        return st.sampled_from(TEXTS)
+    raise AssertionError(f"no scalar strategy for {spec.path} ({kind})")
+
+
+def fact_value(spec: FactSpec, allow_unknown: bool = True) -> st.SearchStrategy[Any]:
+    """A value for one fact: a value of its kind, or (sometimes) the explicit 'unknown' marker."""
+    if spec.kind == "list":
+        assert spec.element is not None
+        base: st.SearchStrategy[Any] = st.lists(scalar(spec.element), max_size=3, unique=True)
+    elif spec.kind == "items":
+        item = st.fixed_dictionaries({}, optional={name: scalar(f) for name, f in spec.item_fields.items()})
+        base = st.lists(item, max_size=3)
+    else:
+        base = scalar(spec)
+    if allow_unknown and spec.path != "destinations":
+        return st.one_of(*[base] * 7, st.just("unknown"))
+    return base
+
+
+def legal_paths() -> list[str]:
+    return [p for p in catalogue() if p != AS_OF]
+
+
+@st.composite
+def flat_profiles(draw: st.DrawFn) -> dict[str, Any]:
+    """A flat profile: each fact path present (three times in four) or absent, each present one with a value."""
+    specs = catalogue()
+    return {p: draw(fact_value(specs[p])) for p in legal_paths() if draw(st.integers(0, 3))}
+
+
+@st.composite
+def full_flat_profiles(draw: st.DrawFn) -> dict[str, Any]:
+    """Every fact given a value (or 'unknown'): the most-informed end of a monotonicity pair."""
+    specs = catalogue()
+    return {p: draw(fact_value(specs[p])) for p in legal_paths()}
+
+
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """``{"a.b": 1}`` as ``{"a": {"b": 1}}``: the profile mapping the API accepts."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+profiles = flat_profiles().map(nest)
+
+
+# A claim that meets every element of Article 1A(2) on the foundation rules; perturbed below, so that
+# generated profiles also reach the "met" side of every element, not only random noise.
+CLAIM = {
+    "nationalities": ["RU"],
+    "location.country": "GE",
+    "fear.fears_return": True,
+    "fear.harm_likely": True,
+    "fear.feared_harms": ["imprisonment", "ill_treatment"],
+    "fear.agents": ["state"],
+    "fear.reasons_attributed": ["political_opinion"],
+    "legal_cases": [{"kind": "criminal", "stage": "charged", "based_on_protected_conduct": True}],
+    "political_activity.anti_war_statements": True,
+}
+
+
+@st.composite
+def claim_profiles(draw: st.DrawFn) -> dict[str, Any]:
+    """A meeting claim with each fact kept, dropped, replaced or made unknown, plus random extra facts."""
+    specs = catalogue()
+    flat = {p: v for p, v in draw(flat_profiles()).items() if draw(st.integers(0, 2)) == 0}
+    for path, value in CLAIM.items():
+        action = draw(st.sampled_from(["keep"] * 5 + ["drop", "replace", "unknown"]))
+        if action == "keep":
+            flat[path] = value
+        elif action == "replace":
+            flat[path] = draw(fact_value(specs[path], allow_unknown=False))
+        elif action == "unknown":
+            flat[path] = "unknown"
+        else:
+            flat.pop(path, None)
+    return dict(sorted(flat.items()))
+
+
+any_flat_profiles = st.one_of(flat_profiles(), claim_profiles())

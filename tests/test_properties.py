@@ -1,0 +1,104 @@
+"""The invariants of the three-valued design (shared/DESIGN.md), over generated profiles, on both backends.
+
+Each property runs on at least 200 generated profiles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from refugee_rules import assess
+from refugee_rules.engine import durable_available
+from refugee_rules.engine.ir import finding_token
+from refugee_rules.rules import load_cached
+
+from .strategies import AS_OF_DATES, any_flat_profiles, full_flat_profiles, nest
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
+DEFINITE = ("met", "not_met")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(flat=any_flat_profiles, as_of=AS_OF_DATES)
+def test_consistency_no_finding_is_both_met_and_not_met(engine: str, flat: dict, as_of: dt.date) -> None:
+    result = assess(nest(flat), as_of=as_of, engine=engine)
+    concluded = {firing.concluded for firing in result.trace}
+    for finding in result.findings:
+        both = {finding_token(finding.id, "met"), finding_token(finding.id, "not_met")}
+        assert not both <= concluded, finding.id
+        assert finding.status in ("met", "not_met", "undetermined")
+        if finding.status == "undetermined":
+            assert not finding.rules_fired or all(r in load_cached().rules for r in finding.rules_fired)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(flat=any_flat_profiles, extra=full_flat_profiles(), as_of=AS_OF_DATES)
+def test_information_monotonicity(engine: str, flat: dict, extra: dict, as_of: dt.date) -> None:
+    """Adding facts (or answering an 'unknown') never flips a definite finding; it can only settle one."""
+    more = {**extra, **{p: v for p, v in flat.items() if v != "unknown"}}
+    less = assess(nest(flat), as_of=as_of, engine=engine)
+    informed = assess(nest(more), as_of=as_of, engine=engine)
+    for f in less.findings:
+        if f.status in DEFINITE:
+            assert informed.status(f.id) == f.status, (f.id, f.facts_used)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(flat=any_flat_profiles, seed=st.integers(0, 2**16), as_of=AS_OF_DATES)
+def test_order_independence_and_determinism(engine: str, flat: dict, seed: int, as_of: dt.date) -> None:
+    items = list(flat.items())
+    random.Random(seed).shuffle(items)
+    first = assess(nest(flat), as_of=as_of, engine=engine).model_dump_json()
+    shuffled = assess(nest(dict(items)), as_of=as_of, engine=engine).model_dump_json()
+    again = assess(nest(flat), as_of=as_of, engine=engine).model_dump_json()
+    assert first == shuffled == again
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(flat=any_flat_profiles, as_of=AS_OF_DATES)
+def test_every_definite_finding_cites_a_resolvable_pinpoint(engine: str, flat: dict, as_of: dt.date) -> None:
+    sources = load_cached().sources
+    for f in assess(nest(flat), as_of=as_of, engine=engine).findings:
+        if f.status in DEFINITE:
+            assert f.citations, f.id
+            assert all(c.source in sources and (c.pinpoint or c.quote) for c in f.citations), f.id
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(flat=any_flat_profiles, as_of=AS_OF_DATES)
+def test_sufficiency_the_facts_used_alone_give_the_same_status(engine: str, flat: dict, as_of: dt.date) -> None:
+    result = assess(nest(flat), as_of=as_of, engine=engine)
+    for f in result.findings:
+        if f.status not in DEFINITE:
+            continue
+        only = {u.path: u.value for u in f.facts_used if u.path != "as_of"}
+        again = assess(nest(only), as_of=as_of, engine=engine)
+        assert again.status(f.id) == f.status, (f.id, only)
+
+
+@pytest.mark.skipif(not durable_available(), reason="durable-rules does not import here (Python >= 3.13)")
+@SETTINGS
+@given(flat=any_flat_profiles, as_of=AS_OF_DATES)
+def test_differential_durable_and_compiled_agree(flat: dict, as_of: dt.date) -> None:
+    durable = assess(nest(flat), as_of=as_of, engine="durable")
+    compiled = assess(nest(flat), as_of=as_of, engine="compiled")
+    assert {t.production for t in durable.trace} == {t.production for t in compiled.trace}
+
+    def comparable(a):  # everything but the backend's name
+        data = json.loads(a.model_dump_json())
+        data["metadata"].pop("engine")
+        return data
+
+    assert comparable(durable) == comparable(compiled)
