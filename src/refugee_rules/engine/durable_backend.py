@@ -13,7 +13,9 @@ This is the only module that imports it. The wrapper exists because of the habit
 * each case's session is deleted afterwards (the engine allows 1,024 live sessions per ruleset);
 * one host per process (each host starts timer threads and is never freed), and one lock around
   every call into it (a shared host segfaults under threads);
-* no pattern is absence-only (that hangs the engine); absent facts are simply never asserted.
+* no pattern is absence-only (that hangs the engine); absent facts are simply never asserted;
+* every session opens with a fact a no-op rule matches: deleting a session that stored no fact
+  segfaults (measured: a case whose facts no pattern matched crashed the process on delete_state).
 
 Each profile fact is asserted as ``{t: "f", n: path, v: value[, c: count]}``; each element of a list
 that another fact is tested against as ``{t: "e", n: path, v: element}``, and each record of a list of
@@ -163,6 +165,10 @@ def _action(production_id: str, token: str):  # type: ignore[no-untyped-def]
     return run
 
 
+def _session_opened(c: Any) -> None:
+    """Matches the fact that opens every session: deleting a session that stored no fact segfaults."""
+
+
 def _register(program: Program) -> str:
     name = f"refugee_rules_{program.signature}"
     if name not in _registered:
@@ -170,6 +176,7 @@ def _register(program: Program) -> str:
             f"p{i}": {"all": _patterns(p), "run": _action(p.id, p.produces)}
             for i, p in enumerate(program.productions)
         }
+        definition["session"] = {"all": [{"s": _conj([{"t": "s"}, {"n": "session"}])}], "run": _session_opened}
         _get_host().set_rulesets({name: definition})
         _registered[name] = program.signature
     return name
@@ -209,15 +216,16 @@ class DurableBackend:
             name = _register(program)
             sid = str(next(_sid_counter))
             session = _sessions[sid] = _Session(consumed)
+            opened = False
             try:
-                stored = False
+                host.assert_fact(name, {"sid": sid, "t": "s", "n": "session"})
+                opened = True
                 for fact in _assertions(program, facts):
                     try:
                         host.assert_fact(name, dict(fact, sid=sid))
-                        stored = True
                     except MessageNotHandledException:
                         pass  # no pattern can ever match this fact, so no rule needs it
-                state = host.get_state(name, sid) if stored else None  # no session exists until a fact is stored
+                state = host.get_state(name, sid)
                 if isinstance(state, dict) and state.get("exception"):
                     session.errors.append(str(state["exception"]))
             except EngineError:
@@ -226,10 +234,8 @@ class DurableBackend:
                 raise EngineError(f"durable-rules failed: {type(e).__name__}: {e}") from e
             finally:
                 _sessions.pop(sid, None)
-                try:
+                if opened:
                     host.delete_state(name, sid)
-                except Exception:  # noqa: S110 - a session that never stored a fact has nothing to delete
-                    pass
         if session.errors:
             raise EngineError("durable-rules action failed: " + "; ".join(session.errors))
         return frozenset(session.fired)
