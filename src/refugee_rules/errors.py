@@ -82,6 +82,7 @@ def _path(loc: tuple[Any, ...]) -> str:
 def describe(err: ValidationError, model: type[BaseModel]) -> list[str]:
     """Turn a pydantic error into one plain line per field, merging union alternatives."""
     lines: dict[str, list[str]] = {}
+    accepts_unknown: set[str] = set()
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
         # Union members add a type tag to the location (e.g. 'literal['unknown']'): strip to the field.
@@ -100,7 +101,8 @@ def describe(err: ValidationError, model: type[BaseModel]) -> list[str]:
         if message.startswith("Value error, "):
             message = message[len("Value error, "):]
         if e["type"] == "literal_error" and "'unknown'" in message and message.count("'") <= 2:
-            continue  # the "or 'unknown'" alternative of a union; the other alternative says what was expected
+            accepts_unknown.add(path)  # the "or 'unknown'" alternative of a union: said once, below
+            continue
         got = e.get("input")
         if got is not None and not isinstance(got, (dict, list)) and "got" not in message:
             shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
@@ -109,8 +111,8 @@ def describe(err: ValidationError, model: type[BaseModel]) -> list[str]:
     out = []
     for path, messages in lines.items():
         unique = list(dict.fromkeys(messages))
-        if len(unique) > 1:
-            out.append(f"{path}: expected one of: " + "; or ".join(unique) + " — or 'unknown'")
-        else:
-            out.append(f"{path}: {unique[0]}")
+        text = f"expected one of: {'; or '.join(unique)}" if len(unique) > 1 else unique[0]
+        if path in accepts_unknown:
+            text += " — or 'unknown' if the client does not know"
+        out.append(f"{path}: {text}")
     return out

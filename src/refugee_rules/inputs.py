@@ -20,6 +20,13 @@ from .profile import CaseProfile
 MAX_PROFILE_BYTES = 1_000_000
 
 
+class _ProfileLoader(yaml.SafeLoader):
+    """The safe loader, but dates stay text: pydantic then names the field of an impossible date."""
+
+
+_ProfileLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 def profile_from_mapping(data: Any, source: str | None = None) -> CaseProfile:
     """Validate a mapping as a case profile; unknown keys are rejected with a did-you-mean."""
     if isinstance(data, CaseProfile):
@@ -52,7 +59,7 @@ def read_document(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
     except json.JSONDecodeError as e:
         raise ProfileError([f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"], label) from None
     except yaml.YAMLError as e:

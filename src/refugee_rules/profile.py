@@ -466,6 +466,8 @@ class CaseProfile(_Section):
         "Asylum applications made, where and when.", "Has the person applied for asylum anywhere?"
     )
     means: Means | None = Field(default=None, description="Means and ties relevant to residence routes.")
-    destinations: list[CountryCode] | None = Field(
-        default=None, description="Destinations the person is considering (ISO 3166-1 alpha-2)."
+    destinations: list[CountryCode] | None = fact(
+        "Destinations the person is considering (ISO 3166-1 alpha-2).",
+        "Which countries is the person considering going to?",
+        "Which countries are you thinking of going to?",
     )

@@ -1,0 +1,126 @@
+"""The real `refugee-rules` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"
+COMMAND = shutil.which("refugee-rules", path=str(Path(sys.executable).parent)) or shutil.which("refugee-rules")
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    assert COMMAND, "the refugee-rules console script is not installed (pip install -e .)"
+    return subprocess.run([COMMAND, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def assert_clean_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+def test_assess_text_report_is_explained_and_cited():
+    result = run("assess", str(EXAMPLE), "--as-of", "2024-03-01")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "not a legal decision" in out
+    assert "OUTCOME: Likely meets the refugee definition (on the stated facts)" in out
+    assert "[x] Being persecuted (E3): appears met" in out
+    assert "Handbook" in out and "¶¶56-60" in out
+    assert "(paragraph number unconfirmed)" in out
+
+
+def test_assess_json_is_the_assessment_and_deterministic():
+    first = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--format", "json", "--engine", "compiled")
+    second = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--format", "json", "--engine", "compiled")
+    assert first.returncode == 0 and first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    assert data["outcome"]["status"] == "likely_meets"
+    assert data["metadata"]["as_of"] == "2024-03-01" and data["metadata"]["engine"] == "compiled"
+    for finding in data["findings"]:
+        assert {"id", "status", "citations", "facts_used", "rules_fired", "missing_facts"} <= finding.keys()
+
+
+def test_assess_markdown_writes_only_the_requested_file(tmp_path):
+    out = tmp_path / "report.md"
+    result = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--format", "markdown", "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == ""
+    assert out.read_text().startswith("# Assessment: training-boris")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+
+def test_malformed_yaml(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("nationalities: [RU\nlocation: {country: GE}\n")
+    assert_clean_error(run("assess", str(bad)), "bad.yaml", "not valid YAML", "line")
+
+
+def test_malformed_json(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"nationalities": ["RU"],}')
+    assert_clean_error(run("assess", str(bad)), "not valid JSON")
+
+
+def test_unknown_key_gets_did_you_mean(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("nationalites: [RU]\n")
+    assert_clean_error(run("assess", str(bad)), "nationalites: unknown field; did you mean 'nationalities'?")
+
+
+def test_wrong_type_and_impossible_date(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("military: {summoned: perhaps}\ntravel: {departure_date: 2022-13-01}\n")
+    result = run("assess", str(bad))
+    assert_clean_error(result, "military.summoned:", "valid boolean", "travel.departure_date:")
+
+
+def test_bad_as_of_and_missing_file(tmp_path):
+    assert_clean_error(run("assess", str(EXAMPLE), "--as-of", "2024-02-30"), "expected a date YYYY-MM-DD")
+    assert_clean_error(run("assess", str(tmp_path / "nope.yaml")), "cannot read the file")
+
+
+def test_yaml_tags_are_not_executed(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("nationalities: !!python/object/apply:os.system ['echo pwned']\n")
+    result = run("assess", str(bad))
+    assert_clean_error(result, "not valid YAML")
+    assert "pwned" not in result.stdout
+
+
+def test_validate_builtin_rulesets():
+    result = run("validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ") and "pinpoints still unconfirmed" in result.stdout
+
+
+def test_validate_reports_file_rule_and_suggestion(tmp_path):
+    (tmp_path / "sources.yaml").write_text("- {id: s, title: S, kind: instrument}\n")
+    (tmp_path / "x.yaml").write_text(
+        "ruleset: x\ntitle: X\nversion: '1'\nfindings: [{id: f, title: F, asks: A, group: g}]\n"
+        "rules:\n- id: r1\n  concludes: {finding: f, status: met}\n  when: {fact: fear.fears_retrun, eq: true}\n"
+        "  because: b\n  cite: [{source: s, pinpoint: p}]\n"
+    )
+    assert_clean_error(run("validate", str(tmp_path)), "x.yaml: rule r1", "did you mean 'fear.fears_return'")
+
+
+def test_schema_profile_and_assessment():
+    profile = run("schema")
+    assert profile.returncode == 0
+    schema = json.loads(profile.stdout)
+    assert schema["title"] == "CaseProfile" and "nationalities" in schema["properties"]
+    assessment = json.loads(run("schema", "assessment").stdout)
+    assert assessment["title"] == "Assessment"
+
+
+@pytest.mark.parametrize("args", [[], ["assess"], ["assess", "x.yaml", "--format", "pdf"], ["frobnicate"]])
+def test_usage_errors_exit_2_without_traceback(args):
+    result = run(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "usage:" in result.stderr
