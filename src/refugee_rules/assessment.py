@@ -97,6 +97,18 @@ class Metadata(_Value):
     engine: Literal["durable", "compiled"]
     profile_hash: str
     case_ref: str | None = None
+    jurisdiction: str | None = Field(default=None, description="Optional legal layer applied on top of the Convention, e.g. 'EU'.")
+
+
+class EvidenceUsed(_Value):
+    """A country-of-origin evidence item relied on: the worker accepted (or rejected) it for this case."""
+
+    id: str = Field(description="Id of the evidence finding (rulesets/country-evidence/).")
+    title: str
+    decision: Literal["accepted", "rejected"] = Field(description="The worker's decision for this case.")
+    citations: list[Citation] = Field(description="The source and verbatim quote the item rests on.")
+    relied_on_by: list[str] = Field(description="Definite findings whose conclusion rests on this item.")
+    notes: list[str] = Field(default_factory=list)
 
 
 class Assessment(_Value):
@@ -107,6 +119,10 @@ class Assessment(_Value):
     outcome: Outcome
     findings: list[Finding]
     trace: list[Firing] = Field(description="Every production that fired, in rule order.")
+    evidence: list[EvidenceUsed] = Field(
+        default_factory=list,
+        description="Country-of-origin evidence items the definite findings rest on, with the worker's decision and source.",
+    )
 
     def finding(self, finding_id: str) -> Finding:
         for f in self.findings:

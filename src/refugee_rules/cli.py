@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import assess
+from .api import JURISDICTIONS, assess
 from .assessment import Assessment
 from .engine import ENGINES
 from .errors import RefugeeRulesError
 from .inputs import read_profile
 from .profile import CaseProfile
 from .report import FORMATS, render
-from .rules.loader import builtin_dir, load
+from .rules.loader import ALL_JURISDICTIONS, builtin_dir, load
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -50,14 +50,14 @@ def _write(text: str, out: str | None) -> None:
 def _cmd_assess(args: argparse.Namespace) -> int:
     profile = read_profile(args.profile)
     rulesets = tuple(args.rulesets) if args.rulesets else None
-    result = assess(profile, as_of=args.as_of, engine=args.engine, rulesets=rulesets)
+    result = assess(profile, as_of=args.as_of, engine=args.engine, rulesets=rulesets, jurisdiction=args.jurisdiction)
     _write(render(result, args.format), args.output)
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     dirs = tuple(Path(d) for d in args.dirs) if args.dirs else (builtin_dir(),)
-    book = load(dirs)
+    book = load(dirs, jurisdictions=ALL_JURISDICTIONS)  # every optional layer is checked too
     unconfirmed = sum(1 for r in book.rules.values() for c in r.cite if c.pinpoint and not c.confirmed)
     print(
         f"ok: {len(book.rules)} rules, {len(book.findings)} findings, {len(book.sources)} sources "
@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--as-of", type=_date, default=None, help="assess as of this date (default: today)")
     a.add_argument("--format", choices=FORMATS, default="text")
     a.add_argument("--engine", choices=ENGINES, default=None, help="default: durable where it imports, else compiled")
+    a.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None,
+                   help="apply an optional legal layer on top of the Convention (EU: Qualification Directive 2011/95/EU); default none")
     a.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory (repeatable; replaces the built-in ones)")
     a.add_argument("-o", "--output", help="write here instead of standard output")
     a.set_defaults(run=_cmd_assess)

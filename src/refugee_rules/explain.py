@@ -182,6 +182,10 @@ class Explainer:
             for p in self.fired
         ]
 
+    def _raised(self, status: str, paths: list[str]) -> bool:
+        """An undetermined stop-point finding is still a stop-point once a fact that would trigger it is true."""
+        return status == "undetermined" and any(self.facts.known.get(p) is True for p in paths)
+
     def outcome(self, findings: list[Finding]) -> Outcome:
         by_id = {f.id: f for f in findings}
         inclusion_id = self.book.inclusion
@@ -189,7 +193,8 @@ class Explainer:
         hits = [
             StopPointHit(finding=f.id, kind=decl.stop_point.kind, status=f.status, message=decl.stop_point.message)
             for f in findings
-            if (decl := self.book.findings[f.id]).stop_point and f.status in decl.stop_point.when
+            if (decl := self.book.findings[f.id]).stop_point and (
+                f.status in decl.stop_point.when or self._raised(f.status, decl.stop_point.raised_by))
         ]
         if hits:
             status = "refer_to_counsel"

@@ -223,6 +223,30 @@ class Military(_Section):
         "Whether the person's only reason is dislike of military service or fear of combat (UNHCR Handbook ¶168).",
         "Is dislike of military service or fear of combat the person's only reason?",
     )
+    punishment_disproportionate_on_ground: Tri | None = fact(
+        "Whether the punishment for evasion or desertion would be disproportionately severe on account of "
+        "race, religion, nationality, social group or political opinion (UNHCR Handbook ¶169).",
+        "Would the person be punished more severely for evasion or desertion because of their ethnicity, "
+        "religion, opinion or group?",
+    )
+    alternative_service_punitive: Tri | None = fact(
+        "Whether the alternative (civilian) service on offer is punitive in kind or disproportionately long "
+        "(UNHCR Guidelines No. 10, conscientious objection).",
+        "Is the alternative civilian service on offer punitive or disproportionately long?",
+    )
+    conditions_of_service_abusive: Tri | None = fact(
+        "Whether the conditions of military service the person faces amount to torture, cruel or inhuman "
+        "treatment, forced labour or similar serious harm (UNHCR Guidelines No. 10).",
+        "Would the conditions of service themselves expose the person to torture, cruel treatment or forced labour?",
+    )
+    forced_recruitment_non_state: Tri | None = fact(
+        "Whether the person faces forced recruitment by a non-state armed group (UNHCR Guidelines No. 10).",
+        "Does a non-state armed group try to recruit the person by force?",
+    )
+    recruited_as_child: Tri | None = fact(
+        "Whether the person was or would be recruited while under 18 (UNHCR Guidelines No. 10).",
+        "Was (or would) the person be recruited while under 18?",
+    )
 
 
 # --- activity, cases, identity ------------------------------------------------------------------------
@@ -265,6 +289,20 @@ class LegalCase(_Section):
     based_on_protected_conduct: Tri | None = fact(
         "Whether the charge punishes conduct such as speech, protest, religion or sexual orientation.",
         "Does the charge punish speech, protest, belief or identity?",
+    )
+    penalty_disproportionate: Tri | None = fact(
+        "Whether the penalty faced is disproportionately severe for the conduct charged (UNHCR Handbook ¶¶56-60).",
+        "Is the penalty the person faces disproportionately severe for what they are charged with?",
+    )
+    applied_discriminatorily: Tri | None = fact(
+        "Whether the law is applied to the person in a discriminatory way (e.g. selectively against "
+        "opponents or a minority) (UNHCR Handbook ¶¶56-60).",
+        "Is the law being applied to the person selectively or in a discriminatory way?",
+    )
+    pretextual: Tri | None = fact(
+        "Whether the charge is a pretext: an ordinary-law charge used to punish the person for a "
+        "Convention reason (opinion, identity, belief).",
+        "Is the charge a pretext for punishing the person's opinion, identity or belief?",
     )
 
 
@@ -367,6 +405,18 @@ class Exclusion(_Section):
         "A country whose authorities recognise the person as having the rights and obligations of its nationals (Art 1E).",
         "Is the person recognised in another country as having the rights of its nationals?",
     )
+    national_rights_recognised: Tri | None = fact(
+        "Whether the authorities of the country where the person has taken residence recognise them as having "
+        "the rights and obligations attached to its nationality (Art 1E).",
+        "Do the authorities of the country where the person lives recognise them as having the rights and "
+        "obligations of its nationals?",
+    )
+    basis_only_persecutor_label: Tri | None = fact(
+        "Whether the only information pointing to an Article 1F ground is the persecuting state's own charge or "
+        "label (e.g. 'terrorism', 'extremism'), which is not by itself a serious reason for considering.",
+        "Is the persecuting state's own accusation (e.g. 'terrorism', 'extremism') the only information behind "
+        "the Article 1F concern?",
+    )
 
 
 class Cessation(_Section):
@@ -387,6 +437,96 @@ class Cessation(_Section):
         "Whether the person enjoys the protection of that new nationality.",
         "Does the person enjoy the protection of the new nationality?",
     )
+    reacquired_lost_nationality: Tri | None = fact(
+        "Whether the person, having lost their nationality, voluntarily re-acquired it (Art 1C(2)).",
+        "Has the person voluntarily re-acquired a nationality they had lost?",
+    )
+    circumstances_ceased: Tri | None = fact(
+        "Whether the circumstances in connection with which the person was recognised or feared persecution have "
+        "ceased to exist, fundamentally and durably (Art 1C(5)-(6)).",
+        "Have the circumstances that caused the fear ceased to exist, fundamentally and durably?",
+    )
+    compelling_reasons_previous_persecution: Tri | None = fact(
+        "Whether the person can invoke compelling reasons arising out of previous persecution for refusing to "
+        "return (the proviso to Art 1C(5)-(6)).",
+        "Can the person invoke compelling reasons, arising out of past persecution, for refusing to return?",
+    )
+
+
+class InternalFlight(_Section):
+    """Facts for an internal flight or relocation alternative (UNHCR Handbook ¶91; Guidelines No. 4)."""
+
+    area_identified: Tri | None = fact(
+        "Whether a specific area of the country of origin has been proposed for relocation (Guidelines No. 4 ¶6).",
+        "Has a specific area in the country of origin been proposed where the person could relocate?",
+    )
+    area_accessible: Tri | None = fact(
+        "Whether that area is practically, safely and legally accessible to the person (Guidelines No. 4 ¶7(I)(a)).",
+        "Could the person reach that area practically, safely and legally?",
+    )
+    risk_in_area: Tri | None = fact(
+        "Whether the person would face the feared persecution or other serious harm in that area (Guidelines No. 4 ¶7(I)(c)).",
+        "Would the person face the feared harm, or other serious harm, in that area?",
+    )
+    relocation_reasonable: Tri | None = fact(
+        "Whether the person could lead a relatively normal life there without undue hardship (Guidelines No. 4 ¶7(II)).",
+        "Could the person lead a relatively normal life in that area without undue hardship?",
+    )
+
+
+class Security(_Section):
+    """Facts relevant to Article 33(2): a consequence for protection from refoulement, not an exclusion clause."""
+
+    danger_to_host_security: Tri | None = fact(
+        "Whether there are reasonable grounds for regarding the person as a danger to the security of the host country.",
+        "Are there reasonable grounds to regard the person as a danger to the security of the host country?",
+    )
+    convicted_particularly_serious_crime: Tri | None = fact(
+        "Whether the person has been convicted by a final judgment of a particularly serious crime.",
+        "Has the person been convicted by a final judgment of a particularly serious crime?",
+    )
+    danger_to_community: Tri | None = fact(
+        "Whether, having been so convicted, the person constitutes a danger to the community of the host country.",
+        "Does the person, so convicted, constitute a danger to the community of the host country?",
+    )
+
+
+EvidenceDecision = Literal["accepted", "rejected"]
+
+
+def _evidence(item: str, statement: str) -> Any:
+    return fact(
+        f"The caseworker's decision on country evidence item {item} ({statement}): 'accepted' = reliable and "
+        "applicable to this person; 'rejected' = not relied on; 'unknown' or absent = not reviewed, so no rule relies on it. "
+        "The dated, cited item is in rulesets/country-evidence/.",
+        f"Do you accept, for this case, the country evidence that {statement}?",
+    )
+
+
+class CountryEvidence(_Section):
+    """The caseworker's decision, per case, on each country-of-origin evidence item (rulesets/country-evidence/).
+
+    Evidence is never hard-coded truth: a rule that relies on an item reads this decision, and an item the
+    worker has not reviewed (absent or 'unknown') is relied on by nothing, so what turns on it stays undetermined.
+    """
+
+    ru_refusal_to_fight_up_to_10_years: EvidenceDecision | Unknown | None = _evidence(
+        "ru-refusal-to-fight-up-to-10-years", "Russian conscripts who refuse to fight face prison terms of up to ten years")
+    ru_unlawful_war_conscription: EvidenceDecision | Unknown | None = _evidence(
+        "conv-conscription-evaders-covered",
+        "Russia's war in Ukraine is unlawful, so conscription into it involves military action contrary to the basic rules of human conduct")
+    ru_mongolic_peoples_disproportionately_targeted: EvidenceDecision | Unknown | None = _evidence(
+        "ru-mongolic-peoples-disproportionately-targeted",
+        "Mongolic peoples of Russia (Buryat, Kalmyk, Tuvan) have been disproportionately targeted by mobilisation")
+    ru_mobilisation_national_republics: EvidenceDecision | Unknown | None = _evidence(
+        "ru-mobilisation-national-republics",
+        "residents of Russia's national republics (Buryatia, Chechnya, Dagestan) were sent to the war first")
+    ru_lgbt_movement_criminalised_2023: EvidenceDecision | Unknown | None = _evidence(
+        "ru-lgbt-movement-criminalised-2023", "Russia criminalised the 'LGBT movement' in late 2023")
+    ru_prosecution_for_anti_war_speech: EvidenceDecision | Unknown | None = _evidence(
+        "ru-prosecution-for-anti-war-speech", "people who speak out about the invasion face criminal prosecution in Russia")
+    ru_activists_imprisonment_torture: EvidenceDecision | Unknown | None = _evidence(
+        "ru-activists-imprisonment-torture", "for anti-war activists, staying in Russia could mean imprisonment and torture")
 
 
 # --- asylum and residence -------------------------------------------------------------------------------
@@ -462,6 +602,13 @@ class CaseProfile(_Section):
     )
     exclusion: Exclusion | None = Field(default=None, description="Facts relevant to Articles 1D, 1E and 1F.")
     cessation: Cessation | None = Field(default=None, description="Facts relevant to Article 1C.")
+    internal_flight: InternalFlight | None = Field(
+        default=None, description="A proposed internal flight or relocation alternative (UNHCR Handbook ¶91; Guidelines No. 4)."
+    )
+    security: Security | None = Field(default=None, description="Facts relevant to Article 33(2) (protection from refoulement).")
+    country_evidence: CountryEvidence | None = Field(
+        default=None, description="The caseworker's decision on each country-of-origin evidence item, for this case."
+    )
     asylum_applications: list[AsylumApplication] | Unknown | None = fact(
         "Asylum applications made, where and when.", "Has the person applied for asylum anywhere?"
     )

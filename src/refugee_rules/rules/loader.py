@@ -21,6 +21,7 @@ from jinja2 import TemplateSyntaxError
 from pydantic import ValidationError
 
 from ..errors import RulesetError, describe
+from ..facts import catalogue
 from .conditions import ConditionError, did_you_mean, findings_read, parse
 from .model import FindingDecl, Rule, RulesetFile, Source
 from .templates import ENVIRONMENT
@@ -158,11 +159,20 @@ def _check_finding_rules(finding: str, rules: list[Rule], label_of: dict[str, st
             problems.append(f"{label_of[r.id]}: rule {r.id}: an exception must conclude the opposite of {base.id}")
 
 
-def load(directories: tuple[Path, ...] | None = None) -> RuleBook:
-    """Load, parse and lint every ruleset under the given directories (default: the built-in ones)."""
+ALL_JURISDICTIONS = "all"
+
+
+def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] | str = frozenset()) -> RuleBook:
+    """Load, parse and lint every ruleset under the given directories (default: the built-in ones).
+
+    A file that declares ``jurisdiction: X`` (an optional legal layer such as the EU Qualification Directive)
+    is loaded only when X is among ``jurisdictions``; ``"all"`` loads every layer (``validate`` does).
+    """
     dirs = tuple(Path(d) for d in (directories or (builtin_dir(),)))
     problems: list[str] = []
     digest = hashlib.sha256()
+    selected = None if jurisdictions == ALL_JURISDICTIONS else frozenset(jurisdictions)
+    digest.update(repr(sorted(selected) if selected is not None else ALL_JURISDICTIONS).encode() + b"\0")
     source_files: list[tuple[Path, str]] = []
     rule_files: list[tuple[Path, str]] = []
     for d in dirs:
@@ -190,11 +200,18 @@ def load(directories: tuple[Path, ...] | None = None) -> RuleBook:
         except ValidationError as e:
             problems.extend(f"{label}: {line}" for line in _describe_ruleset_error(e, data))
             continue
+        if book.jurisdiction is not None and selected is not None and book.jurisdiction not in selected:
+            continue  # an optional legal layer that this assessment did not select
         for decl in book.findings:
             if decl.id in findings:
                 problems.append(f"{label}: finding {decl.id!r} already declared in {finding_files[decl.id]}")
             findings[decl.id] = decl
             finding_files[decl.id] = label
+            if decl.stop_point:
+                for path in decl.stop_point.raised_by:
+                    if path not in catalogue():
+                        problems.append(f"{label}: finding {decl.id!r}: stop_point.raised_by names unknown fact {path!r}"
+                                        + did_you_mean(path, catalogue()))
         for rule in book.rules:
             where = f"{label}: rule {rule.id}"
             if rule.id in rules:
@@ -270,6 +287,6 @@ def _describe_ruleset_error(err: ValidationError, data: Any) -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def load_cached(directories: tuple[Path, ...] | None = None) -> RuleBook:
-    """Rulesets are loaded once per process and per set of directories."""
-    return load(directories)
+def load_cached(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] = frozenset()) -> RuleBook:
+    """Rulesets are loaded once per process and per set of directories (and of optional legal layers)."""
+    return load(directories, jurisdictions)

@@ -91,6 +91,11 @@ class StopPoint(_Strict):
     when: list[Literal["met", "not_met", "undetermined"]] = Field(min_length=1)
     kind: Literal["exclusion", "cessation", "other"]
     message: str
+    raised_by: list[str] = Field(
+        default_factory=list,
+        description="Fact paths: the stop-point is also hit while the finding is undetermined if one of these facts "
+        "is true (something that would trigger it has been recorded, but not every fact that settles it).",
+    )
 
 
 class FindingDecl(_Strict):
@@ -107,6 +112,11 @@ class RulesetFile(_Strict):
     title: str
     version: str
     description: str | None = None
+    jurisdiction: str | None = Field(
+        default=None,
+        description="An optional legal layer (e.g. 'EU'): the file's findings and rules are loaded only when the "
+        "assessment selects this jurisdiction; without it they are left out.",
+    )
     findings: list[FindingDecl] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
 
