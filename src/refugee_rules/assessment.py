@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 FindingStatus = Literal["met", "not_met", "undetermined"]
 OutcomeStatus = Literal["likely_meets", "likely_does_not_meet", "undetermined", "refer_to_counsel"]
+FORMAT_VERSION = "1.1"
+"""Version of the JSON shape of an Assessment (the explanation tree); bumped when a field changes meaning."""
 
 DISCLAIMER = (
     "This is decision support for a trained adviser, not a legal decision. It applies encoded rules to the "
@@ -60,6 +62,16 @@ class Firing(_Value):
     concluded: str
 
 
+class Branch(_Value):
+    """A rule of a finding whose condition did not hold: it failed on the facts, or could not be decided,
+    or was not in force on the as-of date. The branches a reader may ask about: "why not this one?"."""
+
+    rule: str
+    state: Literal["failed", "undetermined", "not_in_force"]
+    facts: list[FactUsed] = Field(default_factory=list, description="The known facts its condition read.")
+    missing: list[str] = Field(default_factory=list, description="The facts its condition read that are not known.")
+
+
 class Finding(_Value):
     id: str
     title: str
@@ -74,6 +86,7 @@ class Finding(_Value):
     citations: list[Citation]
     missing_facts: list[MissingFact]
     notes: list[str] = Field(default_factory=list, description="Warnings: unconfirmed pinpoints, possibly outdated rules.")
+    branches_not_held: list[Branch] = Field(default_factory=list, description="Rules of this finding that did not hold.")
 
 
 class StopPointHit(_Value):
@@ -91,6 +104,7 @@ class Outcome(_Value):
 
 
 class Metadata(_Value):
+    format_version: str = FORMAT_VERSION
     library_version: str
     rulesets_hash: str
     as_of: _dt.date

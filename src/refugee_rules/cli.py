@@ -20,7 +20,7 @@ from .engine import ENGINES
 from .errors import RefugeeRulesError
 from .inputs import read_profile
 from .profile import CaseProfile
-from .report import FORMATS, render
+from .report import DEPTHS, FORMATS, LANGUAGES, render
 from .rules.loader import ALL_JURISDICTIONS, builtin_dir, load
 
 EXIT_BAD_INPUT = 2
@@ -51,7 +51,38 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     profile = read_profile(args.profile)
     rulesets = tuple(args.rulesets) if args.rulesets else None
     result = assess(profile, as_of=args.as_of, engine=args.engine, rulesets=rulesets, jurisdiction=args.jurisdiction)
-    _write(render(result, args.format), args.output)
+    timeline = None
+    if args.format == "html":  # the per-destination timeline: the same profile assessed at each rule change
+        from .report.timeline import timeline as _timeline
+
+        timeline = _timeline(profile, result.metadata.as_of, engine=args.engine, rulesets=rulesets)
+    _write(render(result, args.format, lang=args.lang, depth=args.depth, timeline=timeline), args.output)
+    return 0
+
+
+def _cmd_questions(args: argparse.Namespace) -> int:
+    from .questions import format_questions, questions
+
+    profile = read_profile(args.profile)
+    rulesets = tuple(args.rulesets) if args.rulesets else None
+    found = questions(profile, as_of=args.as_of, lang=args.lang, engine=args.engine, rulesets=rulesets)
+    _write(format_questions(found, args.format, lang=args.lang), args.output)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare, format_comparison
+
+    dates = args.as_of or []
+    if len(dates) > 2:
+        raise RefugeeRulesError("compare: give at most two --as-of dates")
+    if args.other is None and len(dates) != 2:
+        raise RefugeeRulesError("compare: give a second profile, or two --as-of dates")
+    rulesets = tuple(args.rulesets) if args.rulesets else None
+    result = compare(read_profile(args.profile), read_profile(args.other) if args.other else None,
+                     as_of=dates[0] if dates else None, as_of_other=dates[1] if len(dates) == 2 else None,
+                     engine=args.engine, rulesets=rulesets)
+    _write(format_comparison(result, args.format, lang=args.lang), args.output)
     return 0
 
 
@@ -87,7 +118,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="apply an optional legal layer on top of the Convention (EU: Qualification Directive 2011/95/EU); default none")
     a.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory (repeatable; replaces the built-in ones)")
     a.add_argument("-o", "--output", help="write here instead of standard output")
+    a.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
+    a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
     a.set_defaults(run=_cmd_assess)
+
+    q = sub.add_parser("questions", help="the questions that would settle what is undetermined, most useful first")
+    q.add_argument("profile", help="path to the profile")
+    q.add_argument("--as-of", type=_date, default=None)
+    q.add_argument("--lang", choices=LANGUAGES, default="en")
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.add_argument("--engine", choices=ENGINES, default=None)
+    q.add_argument("--rulesets", action="append", metavar="DIR")
+    q.add_argument("-o", "--output")
+    q.set_defaults(run=_cmd_questions)
+
+    c = sub.add_parser("compare", help="which findings change between two dates, or between two profiles, and why")
+    c.add_argument("profile", help="path to the profile")
+    c.add_argument("other", nargs="?", help="an edited copy of the profile (optional)")
+    c.add_argument("--as-of", type=_date, action="append", help="repeat twice to compare two dates")
+    c.add_argument("--lang", choices=LANGUAGES, default="en")
+    c.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    c.add_argument("--engine", choices=ENGINES, default=None)
+    c.add_argument("--rulesets", action="append", metavar="DIR")
+    c.add_argument("-o", "--output")
+    c.set_defaults(run=_cmd_compare)
 
     v = sub.add_parser("validate", help="load and lint rulesets")
     v.add_argument("dirs", nargs="*", help="ruleset directories (default: the built-in ones)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from .assessment import Citation, FactUsed, Finding, Firing, MissingFact, Outcome, StopPointHit
+from .assessment import Branch, Citation, FactUsed, Finding, Firing, MissingFact, Outcome, StopPointHit
 from .engine.ir import Production, Program, finding_token
 from .facts import FactSet, catalogue
 from .rules.conditions import facts_read, findings_read
@@ -169,7 +169,27 @@ class Explainer:
             facts_used=[FactUsed(path=p, value=self.facts.known[p]) for p in sorted(facts)],
             rules_fired=rule_ids, depends_on=depends, citations=citations, missing_facts=missing,
             notes=self._notes(rule_ids, citations),
+            branches_not_held=self._branches(finding),
         )
+
+    def _branches(self, finding: str) -> list[Branch]:
+        """The rules of a finding whose condition did not hold, and why: failed, undecided, not in force."""
+        own = self.fired_for.get(finding, ())
+        held = {p.rule for p in own if p.rule and p.side == "held"}
+        failed = {p.rule for p in own if p.rule and p.side == "failed"}
+        out = []
+        for rule in self.book.rules_of(finding):
+            if rule.id in held:
+                continue
+            paths = sorted(facts_read(rule.condition))
+            state = ("not_in_force" if rule.id not in self.program.active_rules
+                     else "failed" if rule.id in failed else "undetermined")
+            out.append(Branch(
+                rule=rule.id, state=state,
+                facts=[FactUsed(path=p, value=self.facts.known[p]) for p in paths if p in self.facts.known],
+                missing=[p for p in paths if p not in self.facts.known],
+            ))
+        return out
 
     def trace(self) -> list[Firing]:
         return [

@@ -1,29 +1,51 @@
-"""Reports are views of an Assessment: jinja2 templates, nothing computed here that the value lacks."""
+"""Reports are views of an Assessment: jinja2 templates in English and Russian, nothing decided here.
+
+``render(assessment, fmt, lang=..., depth=...)`` gives Markdown, self-contained HTML (inline CSS and
+SVG, autoescaped, printable on A4), plain text or the JSON value itself. The view layer below only
+arranges and translates: the order a worker reads (outcome and disclaimer, stop-points, the elements of
+Article 1A(2), country evidence, destinations, what is still unknown, scope), the labels, and the
+Russian form of texts written in rulesets (their explanation templates re-rendered over the facts the
+assessment records). A text without a translation is shown in English; the catalog tests make sure
+there is none.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 
-from ..assessment import Assessment, Finding, MissingFact
+from ..assessment import DISCLAIMER, Assessment, Finding, MissingFact
+from ..rules.templates import NotStated
+from .i18n import LANGUAGES, N_, check_lang, country_name, gettext_for
+from .svg import checklist_svg, timeline_svg
 
-FORMATS = ("json", "markdown", "text")
-STATUS_LABEL = {"met": "appears met", "not_met": "appears not met", "undetermined": "undetermined"}
+FORMATS = ("json", "markdown", "text", "html")
+DEPTHS = ("summary", "full")
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+STATUS_LABEL = {"met": N_("appears met"), "not_met": N_("appears not met"), "undetermined": N_("undetermined")}
 OUTCOME_LABEL = {
-    "likely_meets": "Likely meets the refugee definition (on the stated facts)",
-    "likely_does_not_meet": "Likely does not meet the refugee definition (on the stated facts)",
-    "undetermined": "Undetermined: more facts are needed",
-    "refer_to_counsel": "Stop-point: refer to counsel",
+    "likely_meets": N_("Likely meets the refugee definition (on the stated facts)"),
+    "likely_does_not_meet": N_("Likely does not meet the refugee definition (on the stated facts)"),
+    "undetermined": N_("Undetermined: more facts are needed"),
+    "refer_to_counsel": N_("Stop-point: refer to counsel"),
 }
+GROUP_TITLE = {
+    "article_1a2": N_("Article 1A(2): the elements of the refugee definition"),
+    "article_1a2_nexus": N_("Article 1A(2): the Convention grounds"),
+}
+STOP_KIND = {"exclusion": N_("exclusion"), "cessation": N_("cessation"), "other": N_("other")}
+BRANCH_STATE = {"failed": N_("did not hold"), "undetermined": N_("could not be decided"),
+                "not_in_force": N_("not in force on the as-of date")}
 MARK = {"met": "[x]", "not_met": "[ ]", "undetermined": "[?]"}
-
-_ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-)
 
 
 def open_questions(assessment: Assessment) -> list[tuple[MissingFact, list[str]]]:
@@ -38,37 +60,383 @@ def open_questions(assessment: Assessment) -> list[tuple[MissingFact, list[str]]
     return [(first[path], bearing[path]) for path, _ in sorted(order.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _citation(c: Any) -> str:
-    text = c.source_title
-    if c.pinpoint:
-        text += f", {c.pinpoint}"
-        if not c.confirmed:
-            text += " (paragraph number unconfirmed)"
-    if c.quote:
-        text += f': "{c.quote}"'
-    return text
+# --- the language of one report ----------------------------------------------------------------------
 
 
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, list):
-        return ", ".join(_value(x) for x in v) if v else "none"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k}: {_value(x)}" for k, x in v.items()) + "}"
-    return str(v)
+@dataclass
+class Lang:
+    """Everything language-dependent a view needs: labels (messages) and texts from data (content)."""
+
+    code: str
+    _: Callable[[str], str] = field(init=False)
+    t: Callable[[str], str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        check_lang(self.code)
+        self._ = gettext_for(self.code, "messages")
+        self.t = gettext_for(self.code, "content")
+
+    def country(self, code: Any) -> str:
+        return country_name(code, self.code)
+
+    def yes_no(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return self._("yes") if value else self._("no")
+        return str(value)
+
+    def value(self, path: str, v: Any) -> str:
+        from ..facts import catalogue
+
+        spec = catalogue().get(path)
+        kind = spec.kind if spec else None
+        element = spec.element.kind if spec and spec.element else None
+        if isinstance(v, bool):
+            return self.yes_no(v)
+        if isinstance(v, list):
+            if not v:
+                return self._("none")
+            if kind == "list" and element == "country":
+                return self.country(v)
+            return ", ".join(self.value("", x) for x in v)
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k}: {self.value('', x)}" for k, x in v.items()) + "}"
+        if kind == "country":
+            return self.country(v)
+        return str(v)
+
+    def citation(self, c: Any) -> str:
+        text = c.source_title
+        if c.pinpoint:
+            text += f", {c.pinpoint}"
+            if not c.confirmed:
+                text += " (" + self._("paragraph number unconfirmed") + ")"
+        if c.quote:
+            text += f': "{c.quote}"'
+        return text
+
+    def group_title(self, group: str) -> str:
+        if group.startswith("regime:"):
+            return self._("Destination: %(country)s") % {"country": self.country(group.split(":", 1)[1])}
+        return self._(GROUP_TITLE[group]) if group in GROUP_TITLE else group
 
 
-def render(assessment: Assessment, fmt: str = "text") -> str:
+# --- explanations in the report's language ----------------------------------------------------------
+
+
+def _nested(pairs: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path, value in pairs.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for part in parents:
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                break
+            node = nxt
+        else:
+            node[leaf] = value
+    return out
+
+
+class _NotStatedRu(ChainableUndefined):
+    """A fact the assessment does not record: '(не указано)', and its attributes are not stated either
+    (the report re-renders over the facts the assessment carries, a subset of the profile's)."""
+
+    def __str__(self) -> str:
+        return "(не указано)"
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(())
+
+
+@lru_cache(maxsize=4)
+def _rule_env(lang: str) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=_NotStatedRu if lang == "ru" else NotStated, autoescape=False,
+                               trim_blocks=True, lstrip_blocks=True)
+    env.filters["country"] = lambda code: country_name(code, lang)
+    env.filters["yesno"] = Lang(lang).yes_no
+    return env
+
+
+def _default_book(a: Assessment) -> Any:
+    """The built-in rule book this assessment was made with (matching its rulesets hash), if any."""
+    from ..rules.loader import load_cached
+
+    jurisdiction = getattr(a.metadata, "jurisdiction", None)
+    attempts: list[tuple[Any, ...]] = [(None,)]
+    if jurisdiction:
+        attempts.insert(0, (None, frozenset({jurisdiction})))
+    for args in attempts:
+        try:
+            book = load_cached(*args)
+        except TypeError:
+            continue
+        if book.content_hash == a.metadata.rulesets_hash:
+            return book
+    return None
+
+
+_NOTE_STALE = re.compile(r"^Rule (\S+) rests on a source of (\S+), more than (\d+) days before the as-of date: verify the current rules\.$")
+_NOTE_UNCONFIRMED = N_("Some paragraph numbers cited here are not yet confirmed against the primary text.")
+
+
+class View:
+    """The assessment arranged and translated for one report."""
+
+    def __init__(self, a: Assessment, lang: str = "en", depth: str = "full", book: Any = None,
+                 timeline: Any = None):
+        if depth not in DEPTHS:
+            raise ValueError(f"unknown depth {depth!r}: expected one of {', '.join(DEPTHS)}")
+        self.a, self.L, self.depth, self.timeline = a, Lang(lang), depth, timeline
+        self.book = book
+        self._book_checked = False
+        facts: dict[str, Any] = {}
+        for firing in a.trace:
+            facts.update({x.path: x.value for x in firing.facts})
+        for f in a.findings:
+            facts.update({x.path: x.value for x in f.facts_used})
+            for b in getattr(f, "branches_not_held", []) or []:
+                facts.update({x.path: x.value for x in b.facts})
+        self.context = _nested(facts)
+
+    # the rule book is needed only to re-render explanations in another language
+    def _rules(self) -> Any:
+        if not self._book_checked:
+            self._book_checked = True
+            if self.book is None:
+                try:
+                    self.book = _default_book(self.a)
+                except Exception:  # a report never fails for want of a translation
+                    self.book = None
+            if self.book is not None and self.book.content_hash != self.a.metadata.rulesets_hash:
+                self.book = None
+        return self.book
+
+    @property
+    def lang(self) -> str:
+        return self.L.code
+
+    def disclaimer(self) -> str:
+        return self.L.t(self.a.disclaimer) if self.a.disclaimer == DISCLAIMER else self.a.disclaimer
+
+    def status(self, s: str) -> str:
+        return self.L._(STATUS_LABEL[s])
+
+    def outcome_label(self) -> str:
+        return self.L._(OUTCOME_LABEL[self.a.outcome.status])
+
+    def title(self, f: Any) -> str:
+        return self.L.t(f.title)
+
+    def asks(self, f: Any) -> str:
+        return self.L.t(f.asks)
+
+    def outcome_summary(self) -> str:
+        o, _, t = self.a.outcome, self.L._, self.L.t
+        if self.lang == "en":
+            return o.summary
+        if o.status == "refer_to_counsel":
+            return (_("Stop-point:") + " " + "; ".join(t(h.message) for h in o.stop_points) + " "
+                    + _("Refer the case to counsel before relying on any other finding."))
+        if o.status == "likely_meets":
+            return _("On the stated facts, every element of the refugee definition in Article 1A(2) of the 1951 "
+                     "Convention appears met.")
+        inclusion = next((f for f in self.a.findings if f.role == "inclusion"), None)
+        if o.status == "likely_does_not_meet":
+            failed = [t(f.title) for f in self.a.findings if inclusion is not None and f.group == inclusion.group
+                      and f.status == "not_met" and f.id != inclusion.id]
+            text = _("On the stated facts, the refugee definition in Article 1A(2) appears not met.")
+            return text + (" " + _("Not met: %(elements)s.") % {"elements": "; ".join(failed)} if failed else "")
+        count = len(inclusion.missing_facts) if inclusion is not None else 0
+        return _("On the stated facts, it cannot yet be determined whether the refugee definition in Article 1A(2) "
+                 "is met; open questions that would settle it: %(count)d.") % {"count": count}
+
+    def explanation(self, f: Finding) -> str:
+        if self.lang == "en":
+            return f.explanation
+        book, _ = self._rules(), self.L._
+        sentences: list[str] = []
+        if f.status != "undetermined":
+            for firing in self.a.trace:
+                if firing.finding != f.id or firing.rule is None:
+                    continue
+                rule = book.rules.get(firing.rule) if book is not None else None
+                if rule is None:
+                    return f.explanation
+                source = rule.because if firing.side == "held" else (rule.because_not or rule.because)
+                if not source.strip():
+                    continue  # a rule that explains nothing on this side
+                translated = self.L.t(source)
+                if translated == source:
+                    return f.explanation  # untranslated: English rather than a mixture
+                text = " ".join(_rule_env(self.lang).from_string(translated).render(**self.context).split())
+                if text and text not in sentences:
+                    sentences.append(text)
+        else:
+            if f.missing_facts:
+                sentences.append(_("Not determined on the stated facts; still needed: %(facts)s.")
+                                 % {"facts": ", ".join(m.path for m in f.missing_facts)})
+            elif f.role == "regime":
+                sentences.append(_("Not covered by the sources for this person on the as-of date: "
+                                   "no reported rule decides it."))
+            else:
+                sentences.append(_("Not determined: no rule in force on the as-of date decides it."))
+        return " ".join(sentences) if sentences else f.explanation
+
+    def notes(self, f: Finding) -> list[str]:
+        if self.lang == "en":
+            return list(f.notes)
+        _ = self.L._
+        out = []
+        for note in f.notes:
+            if note == _NOTE_UNCONFIRMED:
+                out.append(_(_NOTE_UNCONFIRMED))
+            elif m := _NOTE_STALE.match(note):
+                out.append(_("Rule %(rule)s rests on a source of %(date)s, more than %(days)s days before the as-of "
+                             "date: verify the current rules.") % {"rule": m[1], "date": m[2], "days": m[3]})
+            elif note.startswith("The sources conflict on this point"):
+                others = "; ".join(f"{self.L.t(c.title)} ({self.status(c.status)})"
+                                   for c in getattr(f, "conflicts", []) or [])
+                out.append(_("The sources conflict on this point; see also: %(findings)s.") % {"findings": others})
+            else:
+                out.append(note)
+        return out
+
+    def question(self, m: MissingFact, client: bool = False) -> str:
+        text = (m.client_question if client else None) or m.question
+        return self.L.t(text)
+
+    def facts(self, f: Any) -> list[tuple[str, str]]:
+        return [(x.path, self.L.value(x.path, x.value)) for x in f.facts_used]
+
+    def branches(self, f: Any) -> list[dict[str, Any]]:
+        return [
+            {"rule": b.rule, "state": self.L._(BRANCH_STATE.get(b.state, b.state)),
+             "facts": [(x.path, self.L.value(x.path, x.value)) for x in b.facts], "missing": list(b.missing)}
+            for b in getattr(f, "branches_not_held", []) or []
+        ]
+
+    # --- arrangement -------------------------------------------------------------------------
+
+    def stop_findings(self) -> list[Finding]:
+        ids = {h.finding for h in self.a.outcome.stop_points}
+        return [f for f in self.a.findings if f.id in ids]
+
+    @staticmethod
+    def _is_destination(f: Any) -> bool:
+        return bool(getattr(f, "destination", None)) or f.group.startswith("regime:")
+
+    def law_groups(self) -> dict[str, list[Finding]]:
+        stop = {f.id for f in self.stop_findings()}
+        groups: dict[str, list[Finding]] = {}
+        for f in self.a.findings:
+            if f.id in stop or self._is_destination(f):
+                continue
+            groups.setdefault(f.group, []).append(f)
+        return groups
+
+    def destination_groups(self) -> dict[str, list[Finding]]:
+        """Regime findings by destination, in the order of Assessment.destinations where it ranks them."""
+        groups: dict[str, list[Finding]] = {}
+        for f in self.a.findings:
+            if self._is_destination(f):
+                key = f.group if f.group.startswith("regime:") else f"regime:{f.destination}"
+                groups.setdefault(key, []).append(f)
+        rank = {f"regime:{d['code']}": i for i, d in enumerate(self.destination_summaries())}
+        return dict(sorted(groups.items(), key=lambda kv: rank.get(kv[0], -1)))
+
+    def destination_summaries(self) -> list[dict[str, Any]]:
+        """Assessment.destinations, if the regime rulesets produced it, as plain dicts (fields optional)."""
+        out = []
+        for d in getattr(self.a, "destinations", None) or []:
+            data = d.model_dump() if hasattr(d, "model_dump") else dict(d)
+            code = data.get("code") or data.get("destination") or ""
+            out.append({"code": code, "name": self.L.country(code) if code else data.get("name", ""),
+                        "entry": self.status(data["entry"]) if data.get("entry") in STATUS_LABEL else None,
+                        "rank": data.get("rank"), "covered": data.get("covered", True),
+                        "summary": data.get("summary") or "", "stale": data.get("stale", False)})
+        return out
+
+    def destination_notes(self) -> list[str]:
+        return list(getattr(self.a, "destination_notes", None) or [])
+
+    def evidence(self) -> list[dict[str, Any]]:
+        """Country-evidence items relied on, wherever the assessment carries them (all fields optional)."""
+        items: list[Any] = list(getattr(self.a, "evidence", None) or getattr(self.a, "country_evidence", None) or [])
+        for f in self.a.findings:
+            items.extend(getattr(f, "evidence", None) or [])
+        out, seen = [], set()
+        for item in items:
+            data = item.model_dump() if hasattr(item, "model_dump") else (dict(item) if isinstance(item, dict) else {"text": str(item)})
+            key = repr(sorted(data.items(), key=lambda kv: kv[0]))
+            if key in seen:
+                continue
+            seen.add(key)
+            title = data.get("title") or data.get("claim") or data.get("statement") or data.get("text") or data.get("id") or ""
+            cites = data.get("citations") or data.get("cite") or []
+            if isinstance(cites, dict):
+                cites = [cites]
+            out.append({
+                "title": self.L.t(str(title)) if title else "",
+                "quote": data.get("quote"), "source": data.get("source_title") or data.get("source"),
+                "pinpoint": data.get("pinpoint"), "date": data.get("date") or data.get("reported"),
+                "citations": [c.get("source_title") or c.get("source") or "" for c in cites if isinstance(c, dict)],
+            })
+        return out
+
+    def summary_findings(self) -> list[Finding]:
+        """For depth=summary: the elements and the definition (not intermediates), and regime findings."""
+        return [f for f in self.a.findings if f.role in ("element", "inclusion", "regime") or
+                f.id in {h.finding for h in self.a.outcome.stop_points}]
+
+    def questions(self) -> list[tuple[MissingFact, list[str]]]:
+        return open_questions(self.a)
+
+    def checklist_svg(self) -> str:
+        items = [(self.title(f), f.status, self.status(f.status)) for f in self.a.findings
+                 if f.role in ("element", "inclusion") and f.group.startswith("article_1a2")]
+        return checklist_svg(items, self.L._("Article 1A(2): the elements of the refugee definition"))
+
+    def timeline_svgs(self) -> list[tuple[str, str]]:
+        if not self.timeline:
+            return []
+        return [(self.L.group_title(f"regime:{d.destination}"), timeline_svg(d, self))
+                for d in self.timeline.destinations if d.rows]
+
+
+# --- rendering -----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _env(lang: str, html: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined, autoescape=html,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, extensions=["jinja2.ext.i18n"],
+    )
+    from .i18n import translations
+
+    env.install_gettext_translations(translations(lang, "messages"), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth: str = "full",
+           book: Any = None, timeline: Any = None) -> str:
+    """The report in one format (json, markdown, text, html), language (en, ru) and depth (summary, full).
+
+    ``book`` is the rule book the assessment was made with (default: the built-in rulesets), used only to
+    re-render rule explanations in another language; ``timeline`` (see :func:`report.timeline.timeline`)
+    adds the per-destination timeline to the HTML report.
+    """
     if fmt == "json":
         return assessment.model_dump_json(indent=2) + "\n"
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    findings: list[Finding] = assessment.findings
-    groups: dict[str, list[Finding]] = {}
-    for f in findings:
-        groups.setdefault(f.group, []).append(f)
-    return _ENV.get_template(f"{fmt}.j2").render(
-        a=assessment, groups=groups, questions=open_questions(assessment),
-        status_label=STATUS_LABEL, outcome_label=OUTCOME_LABEL, mark=MARK, cite=_citation, value=_value,
+    check_lang(lang)
+    view = View(assessment, lang, depth, book, timeline)
+    template = {"markdown": "markdown.j2", "text": "text.j2", "html": "html.j2"}[fmt]
+    return _env(lang, fmt == "html").get_template(template).render(
+        a=assessment, v=view, L=view.L, mark=MARK, summary=(depth == "summary"),
     )
+
+
+__all__ = ["DEPTHS", "FORMATS", "LANGUAGES", "View", "open_questions", "render"]

@@ -1,0 +1,154 @@
+"""The HTML report as a person sees it: rendered by headless Chromium, in English and Russian, printed on A4.
+
+Skips (with the reason) only where no Chromium is installed; .ci/run installs Debian's `chromium`.
+Artifacts (screenshots, PDFs, DOM dumps) are kept under build/browser/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from refugee_rules import assess
+from refugee_rules.inputs import read_profile
+from refugee_rules.report import render
+from refugee_rules.report.timeline import timeline
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"
+ARTIFACTS = ROOT / "build" / "browser"
+BROWSER = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome", "chrome") if shutil.which(n)), None)
+pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium installed (Debian: apt-get install -y chromium); "
+                                 "the HTML report was not checked in a browser")
+A4_POINTS = (595.0, 842.0)  # 210 x 297 mm
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess[bytes]:
+    with tempfile.TemporaryDirectory() as profile_dir:
+        cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+               f"--user-data-dir={profile_dir}", *args]
+        return subprocess.run(cmd, capture_output=True, timeout=120)
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.headings: list[str] = []
+        self._in_heading = 0
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("h1", "h2", "h3", "h4"):
+            self._in_heading += 1
+            self.headings.append("")
+        if tag in ("style", "title"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("h1", "h2", "h3", "h4"):
+            self._in_heading -= 1
+        if tag in ("style", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._in_heading:
+            self.headings[-1] += data
+
+
+def _pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
+    """MediaBox sizes of the pages of a PDF (in points), from the plain or Flate-compressed objects."""
+    chunks = [pdf]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            chunks.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            pass
+    sizes = []
+    for chunk in chunks:
+        for m in re.finditer(rb"/Type\s*/Page[^s].*?/MediaBox\s*\[\s*([\d.\s]+)\]", chunk, re.S):
+            x0, y0, x1, y1 = (float(v) for v in m.group(1).split())
+            sizes.append((x1 - x0, y1 - y0))
+        if not sizes:
+            for m in re.finditer(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", chunk):
+                x0, y0, x1, y1 = (float(v) for v in m.group(1).split())
+                sizes.append((x1 - x0, y1 - y0))
+    return sizes
+
+
+@pytest.fixture(scope="module")
+def reports():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    profile = read_profile(EXAMPLE)
+    a = assess(profile, as_of="2024-03-01", engine="compiled")
+    tl = timeline(profile, "2024-03-01", engine="compiled")
+    out = {}
+    for lang in ("en", "ru"):
+        path = ARTIFACTS / f"report-{lang}.html"
+        path.write_text(render(a, "html", lang=lang, timeline=tl), encoding="utf-8")
+        out[lang] = path
+    return a, out
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_report_loads_and_shows_the_outcome_and_every_element(reports, lang):
+    a, paths = reports
+    result = _chromium("--dump-dom", paths[lang].as_uri())
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    dom = result.stdout.decode("utf-8")
+    (ARTIFACTS / f"dom-{lang}.html").write_text(dom, encoding="utf-8")
+    parser = _Text()
+    parser.feed(dom)
+    text = " ".join(" ".join(parser.text).split())
+    headings = [" ".join(h.split()) for h in parser.headings]
+    outcome = "Likely meets the refugee definition" if lang == "en" else "Вероятно, соответствует определению беженца"
+    assert any(outcome in h for h in headings), headings
+    from refugee_rules.report import View
+
+    view = View(a, lang)
+    for f in a.findings:
+        if f.group.startswith("article_1a2") and f.role in ("element", "inclusion"):
+            assert any(view.title(f) in h for h in headings), (view.title(f), headings)
+    if lang == "ru":
+        assert len(re.findall(r"[А-Яа-яЁё]", text)) > 500
+
+
+def test_cyrillic_renders_as_glyphs_not_boxes(reports):
+    """The Russian report screenshots in Chromium, and a font with Cyrillic glyphs is installed for it."""
+    _, paths = reports
+    shots = {}
+    for name, html in (("ru", paths["ru"].read_text(encoding="utf-8")),):
+        page = ARTIFACTS / f"shot-page-{name}.html"
+        page.write_text(html, encoding="utf-8")
+        shot = ARTIFACTS / f"screenshot-{name}.png"
+        result = _chromium(f"--screenshot={shot}", "--window-size=1000,1400", "--hide-scrollbars", page.as_uri())
+        assert result.returncode == 0 and shot.is_file() and shot.stat().st_size > 10_000
+        shots[name] = shot.read_bytes()
+    # Fonts with Cyrillic glyphs must be installed, or Chromium draws tofu: check fontconfig knows one
+    fc = shutil.which("fc-list")
+    if fc:
+        fonts = subprocess.run([fc, ":lang=ru"], capture_output=True, text=True).stdout
+        assert fonts.strip(), "no font with Cyrillic glyphs installed: the Russian report would print as boxes"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_print_layout_is_a4(reports, lang):
+    _, paths = reports
+    pdf = ARTIFACTS / f"report-{lang}.pdf"
+    result = _chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", paths[lang].as_uri())
+    assert result.returncode == 0 and pdf.is_file(), result.stderr.decode(errors="replace")[-2000:]
+    pages = _pdf_pages(pdf.read_bytes())
+    assert pages, "no page found in the PDF"
+    for w, h in pages:
+        assert abs(w - A4_POINTS[0]) < 2 and abs(h - A4_POINTS[1]) < 2, (w, h)
