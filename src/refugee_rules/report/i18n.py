@@ -181,23 +181,24 @@ def _update(lang: str, domain: str, entries: list[tuple[str, str]]) -> tuple[int
     old = catalog(lang, domain)
     new = Catalog(locale=lang, domain=domain, project="refugee-rules", fuzzy=False)
     new.header_comment = f"# Russian translations for refugee-rules ({domain}).\n# Edit msgstr only; msgids are generated."
-    locations: dict[str, list[tuple[str, int]]] = {}
+    if old is not None:  # no churn in the header when nothing but msgids changed
+        new.creation_date = old.creation_date
+    origins: dict[str, list[str]] = {}
     for msgid, origin in entries:
-        locations.setdefault(msgid, []).append((origin, 0))
+        origins.setdefault(msgid, []).append(origin)
     filled = 0
-    for msgid, locs in locations.items():
+    for msgid, where in origins.items():
         previous = old.get(msgid) if old is not None else None
         string = previous.string if previous is not None and not previous.fuzzy else ""
         filled += bool(string)
-        new.add(msgid, string, locations=[(o.rsplit(":", 1)[0] if o.count(":") and o.rsplit(":", 1)[1].isdigit() else o, n)
-                                          for o, n in locs][:4])
+        new.add(msgid, string, auto_comments=list(dict.fromkeys(where))[:4])
     path = po_path(lang, domain)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         write_po(fh, new, width=0, omit_header=False, include_lineno=False, sort_output=False)
     catalog.cache_clear()
     translations.cache_clear()
-    return filled, len(locations)
+    return filled, len(origins)
 
 
 def main(argv: list[str] | None = None) -> int:
