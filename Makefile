@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test validate bench clean
+.PHONY: demo test validate typecheck schemas bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,22 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/refugee-rules validate
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 validate: $(STAMP)
 	$(BIN)/refugee-rules validate
+
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy
+
+# Regenerate schemas/*.schema.json from the live models; tests/test_schemas.py fails until this is run after a model change.
+schemas: $(STAMP)
+	$(BIN)/refugee-rules schema profile -o schemas/profile.schema.json
+	$(BIN)/refugee-rules schema assessment -o schemas/assessment.schema.json
+
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py

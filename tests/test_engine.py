@@ -246,11 +246,12 @@ def test_compiled_backend_answers_when_durable_rules_cannot_be_imported():
 
 
 @needs_durable
-def test_sessions_are_deleted_so_more_than_1024_cases_run():
-    profile = {"nationalities": ["RU"], "location": {"country": "GE"}, "fear": {"fears_return": True}}
+def test_sessions_are_deleted_so_more_than_1024_cases_run(tmp_path):
+    rules = one_rule(tmp_path, "{fact: location.country, not_in_fact: nationalities}")  # small: the limit is per session
+    profile = {"nationalities": ["RU"], "location": {"country": "GE"}}
     for _ in range(1100):
-        result = assess(profile, as_of="2024-01-01", engine="durable")
-    assert result.status("outside_country_of_nationality") == "met"
+        result = assess(profile, as_of="2024-01-01", engine="durable", rulesets=rules)
+    assert result.status("f") == "met"
 
 
 @needs_durable
@@ -281,3 +282,16 @@ def test_threads_share_the_durable_host_safely():
 def test_unknown_engine_is_a_clear_error():
     with pytest.raises(EngineError, match="unknown engine 'rete'"):
         assess({}, engine="rete")
+
+
+@needs_durable
+def test_the_durable_host_runs_no_background_dispatcher():
+    """A host's dispatcher threads race the asserting thread for actions; ours starts none."""
+    import threading as th
+
+    from refugee_rules.engine import durable_backend
+
+    assess({"nationalities": ["RU"], "location": {"country": "GE"}}, as_of="2024-01-01", engine="durable")
+    host = durable_backend._get_host()
+    assert not hasattr(host, "_d_timer") and not hasattr(host, "_t_timer")
+    assert not [t for t in th.enumerate() if isinstance(t, th.Timer)]

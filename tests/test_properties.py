@@ -21,7 +21,9 @@ from refugee_rules.rules import load_cached
 from .strategies import AS_OF_DATES, any_flat_profiles, full_flat_profiles, nest
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
+# The invariants run on the default backend (durable-rules where it imports); the differential property
+# below shows the compiled backend gives identical assessments, so they hold for it too.
+ENGINES = ["durable" if durable_available() else "compiled"]
 DEFINITE = ("met", "not_met")
 
 
@@ -77,12 +79,12 @@ def test_every_definite_finding_cites_a_resolvable_pinpoint(engine: str, flat: d
 
 @pytest.mark.parametrize("engine", ENGINES)
 @SETTINGS
-@given(flat=any_flat_profiles, as_of=AS_OF_DATES)
-def test_sufficiency_the_facts_used_alone_give_the_same_status(engine: str, flat: dict, as_of: dt.date) -> None:
+@given(flat=any_flat_profiles, as_of=AS_OF_DATES, pick=st.randoms(use_true_random=False))
+def test_sufficiency_the_facts_used_alone_give_the_same_status(engine: str, flat: dict, as_of: dt.date,
+                                                               pick: random.Random) -> None:
     result = assess(nest(flat), as_of=as_of, engine=engine)
-    for f in result.findings:
-        if f.status not in DEFINITE:
-            continue
+    definite = [f for f in result.findings if f.status in DEFINITE]
+    for f in pick.sample(definite, min(3, len(definite))):  # three per profile keeps 200 profiles affordable
         only = {u.path: u.value for u in f.facts_used if u.path != "as_of"}
         again = assess(nest(only), as_of=as_of, engine=engine)
         assert again.status(f.id) == f.status, (f.id, only)

@@ -29,10 +29,13 @@ def test_the_embedding_example_runs_and_prints_what_it_says():
     example = blocks[0]
     assert len(example.strip().splitlines()) <= 15
     out = io.StringIO()
+    scope: dict = {}
     with contextlib.redirect_stdout(out):
-        exec(compile(example, "README.md", "exec"), {})  # noqa: S102 - our own README
+        exec(compile(example, "README.md", "exec"), scope)  # noqa: S102 - our own README
     lines = out.getvalue().splitlines()
-    assert lines[0] == "likely_meets"
     promised = re.findall(r"print\(result\.outcome\.status\)\s*#\s*(\w+)", example)
-    assert promised == [lines[0]]
-    assert lines[1].startswith("A case against them punishes protected conduct")
+    assert promised == [lines[0]] == ["likely_meets"]
+    result = scope["result"]
+    assert lines[1] == result.finding("being_persecuted").explanation and "persecut" in lines[1]
+    questions = [q.question for q in result.finding("no_other_national_protection").missing_facts]
+    assert lines[2:] == questions

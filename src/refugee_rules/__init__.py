@@ -1,21 +1,51 @@
 """refugee-rules: explained, cited decision support on the 1951 Refugee Convention and the entry and
 residence regimes Russians leaving since 2022 meet. Advice support for trained advisers, not a decision.
+
+The public API, all of it (everything else is internal and may change)::
+
+    assess(profile, *, as_of=None, engine=None, rulesets=None, layers=(), jurisdiction=None) -> Assessment
+    assess_many(profiles, **same options) -> Iterator[Assessment | FailedRecord]   # one output per input, in order
+    questions(profile_or_assessment, *, as_of=None, lang="en", ...) -> list[Question]  # most useful first
+    compare(profile, other=None, *, as_of=None, as_of_other=None, ...) -> Comparison    # what changed, and why
+    load_rulesets(layers=(), *, rulesets=None, jurisdiction=None) -> RuleBook          # built-in + your layers
+    verify(stored_assessment, profile, *, layers=(), rulesets=None) -> Verification    # audit: re-run and compare
+
+    CaseProfile    the input (pydantic; every field optional; "unknown" = asked, the client does not know)
+    Assessment     the result (pydantic; findings with status, facts used, rules fired, citations, questions)
+    FailedRecord   a record assess_many could not assess: index, case_ref, error, problems
+
+    RefugeeRulesError            base of every error raised on purpose
+    ├── ProfileError             invalid input; .problems has one line per field path (also a ValueError)
+    ├── RulesetError             rulesets or a custom layer do not load; .problems names file and rule
+    └── EngineError              an evaluation backend failed or is unavailable
+
+Profiles may be a CaseProfile or a plain mapping (JSON/YAML data). Nothing here logs case facts, writes
+files or uses the network. Every function is safe to call from several threads and processes at once.
 """
 
 from ._version import __version__
-from .api import assess
+from .api import FailedRecord, assess, assess_many, load_rulesets
 from .assessment import Assessment
+from .compare import compare
 from .errors import EngineError, ProfileError, RefugeeRulesError, RulesetError
 from .profile import UNKNOWN, CaseProfile
+from .questions import questions
+from .verify import verify
 
 __all__ = [
     "UNKNOWN",
     "Assessment",
     "CaseProfile",
     "EngineError",
+    "FailedRecord",
     "ProfileError",
     "RefugeeRulesError",
     "RulesetError",
     "__version__",
     "assess",
+    "assess_many",
+    "compare",
+    "load_rulesets",
+    "questions",
+    "verify",
 ]

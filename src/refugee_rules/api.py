@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from ._version import __version__
 from .assessment import Assessment, Metadata
 from .engine import backend
+from .errors import ProfileError, RefugeeRulesError
 from .engine.ir import compile_program
 from .evidence import evidence_relied_on, layer_notes
 from .explain import STALE_AFTER_DAYS, Explainer
 from .facts import catalogue, encode, flatten
 from .inputs import profile_from_mapping
 from .profile import CaseProfile
-from .rules.loader import RuleBook, load_cached
+from .layers import custom_layer_notes
+from .regimes import arrange
+from .rules.loader import RuleBook, builtin_dir, load_cached
 
 
 JURISDICTIONS = ("EU",)
@@ -51,11 +56,13 @@ def assess(
     rulesets: tuple[str | Path, ...] | None = None,
     stale_after_days: int = STALE_AFTER_DAYS,
     jurisdiction: str | None = None,
+    layers: tuple[str | Path, ...] = (),
 ) -> Assessment:
     """Assess one case profile against the rules in force on ``as_of`` (default: today).
 
     ``engine`` is ``"durable"`` (the default where durable-rules imports) or ``"compiled"``.
-    ``rulesets`` replaces the built-in ruleset directories. Raises :class:`ProfileError` for a
+    ``rulesets`` replaces the built-in ruleset directories; ``layers`` are custom ruleset directories loaded
+    over them (see :mod:`refugee_rules.layers`). Raises :class:`ProfileError` for a
     malformed profile, :class:`RulesetError` for rulesets that do not load, :class:`EngineError` if
     the engine fails. The result is advice support, not a decision.
 
@@ -69,8 +76,9 @@ def assess(
         raise ProfileError([f"jurisdiction: expected one of {', '.join(JURISDICTIONS)}, got {jurisdiction!r}"])
     case = profile_from_mapping(profile)
     day = _as_date(as_of)
+    layer_dirs = tuple(Path(d) for d in layers)
     book: RuleBook = load_cached(tuple(Path(d) for d in rulesets) if rulesets else None,
-                                 frozenset({jurisdiction}) if jurisdiction else frozenset())
+                                 frozenset({jurisdiction}) if jurisdiction else frozenset(), layer_dirs)
     program = compile_program(book, day)
     runner = backend(engine)
     facts = flatten(case, day)
@@ -80,9 +88,14 @@ def assess(
     explainer = Explainer(book, program, facts, fired, day, stale_after_days)
     findings = [explainer.finding(f) for f in book.findings]  # declaration order: as the lawyer arranged them
     if jurisdiction:  # say where the optional layer changed a Convention finding, and why
-        base = assess(case, as_of=day, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days)
+        base = assess(case, as_of=day, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days, layers=layers)
         changed = layer_notes(base.findings, findings, jurisdiction)
         findings = [f.model_copy(update={"notes": [*f.notes, changed[f.id]]}) if f.id in changed else f for f in findings]
+    dirs = tuple(Path(d) for d in rulesets) if rulesets else None
+    if layer_dirs:
+        dirs = (dirs or (builtin_dir(),)) + layer_dirs
+        findings = custom_layer_notes(book, findings)
+    findings, destinations, destination_notes = arrange(book, findings, case.destinations, day, stale_after_days, dirs)
     return Assessment(
         metadata=Metadata(
             library_version=__version__, rulesets_hash=book.content_hash, as_of=day, engine=runner.name,
@@ -92,4 +105,79 @@ def assess(
         findings=findings,
         trace=explainer.trace(),
         evidence=evidence_relied_on(explainer, findings),
+        destinations=destinations,
+        destination_notes=destination_notes,
     )
+
+
+# --- embedding: many profiles, the rulesets themselves ---------------------------------------------
+
+
+class FailedRecord(BaseModel):
+    """A record ``assess_many`` could not assess: which one, and why. It takes the record's place in the output."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index: int = Field(description="Position of the record in the input, from 0.")
+    case_ref: str | None = Field(default=None, description="The record's case_ref, where it could be read.")
+    error: str = Field(description="ProfileError, EngineError or InternalError.")
+    message: str
+    problems: list[str] = Field(default_factory=list, description="One line per field, for a ProfileError.")
+
+
+def _case_ref(record: Any) -> str | None:
+    ref = record.case_ref if isinstance(record, CaseProfile) else (
+        record.get("case_ref") if isinstance(record, Mapping) else None)
+    return ref if isinstance(ref, str) else None
+
+
+def assess_many(
+    profiles: Iterable[CaseProfile | Mapping[str, Any]],
+    *,
+    as_of: _dt.date | str | None = None,
+    engine: str | None = None,
+    rulesets: tuple[str | Path, ...] | None = None,
+    layers: tuple[str | Path, ...] = (),
+    stale_after_days: int = STALE_AFTER_DAYS,
+    jurisdiction: str | None = None,
+) -> Iterator[Assessment | FailedRecord]:
+    """Assess profiles lazily, one output per input, in input order: an :class:`Assessment`, or a
+    :class:`FailedRecord` naming the record (index, case_ref) and the problem. No record is ever dropped.
+
+    The rulesets are loaded before the first record is read, so a :class:`RulesetError` (or an unknown
+    engine, :class:`EngineError`) is raised once for the whole call instead of failing every record.
+    """
+    day = _as_date(as_of)
+    load_rulesets(layers, rulesets=rulesets, jurisdiction=jurisdiction)
+    backend(engine)
+    options: dict[str, Any] = dict(as_of=day, engine=engine, rulesets=rulesets, layers=layers,
+                                   stale_after_days=stale_after_days, jurisdiction=jurisdiction)
+    for index, record in enumerate(profiles):
+        try:
+            yield assess(record, **options)
+        except ProfileError as e:
+            yield FailedRecord(index=index, case_ref=_case_ref(record), error="ProfileError",
+                               message=str(e), problems=list(e.problems))
+        except RefugeeRulesError as e:
+            yield FailedRecord(index=index, case_ref=_case_ref(record), error=type(e).__name__, message=str(e))
+        except Exception as e:  # a bug: reported by type only, since its text could carry case facts
+            yield FailedRecord(index=index, case_ref=_case_ref(record), error="InternalError",
+                               message=f"internal error ({type(e).__name__}); please report it without the profile")
+
+
+def load_rulesets(
+    layers: Iterable[str | Path] = (),
+    *,
+    rulesets: tuple[str | Path, ...] | None = None,
+    jurisdiction: str | None = None,
+) -> RuleBook:
+    """Load and lint the built-in rulesets (or ``rulesets``) with the caller's ``layers`` over them.
+
+    Returns the loaded :class:`~refugee_rules.rules.loader.RuleBook` (``findings``, ``rules``, ``sources``,
+    ``content_hash``, ``layer_of``, ``overrides``); raises :class:`RulesetError` listing every problem.
+    Cached per process: assessing with the same directories reuses it.
+    """
+    if jurisdiction is not None and jurisdiction not in JURISDICTIONS:
+        raise ProfileError([f"jurisdiction: expected one of {', '.join(JURISDICTIONS)}, got {jurisdiction!r}"])
+    return load_cached(tuple(Path(d) for d in rulesets) if rulesets else None,
+                       frozenset({jurisdiction}) if jurisdiction else frozenset(), tuple(Path(d) for d in layers))

@@ -62,6 +62,27 @@ class Firing(_Value):
     concluded: str
 
 
+class RuleDates(_Value):
+    """When a rule applies, how precisely its source dates it, and the date of that source."""
+
+    rule: str
+    valid_from: _dt.date | None = None
+    valid_from_precision: str | None = None
+    valid_until: _dt.date | None = None
+    valid_until_precision: str | None = None
+    derived: str | None = Field(default=None, description="How a date was derived from the source, if it was.")
+    reported: _dt.date | None = None
+
+
+class ConflictingFinding(_Value):
+    """Another finding whose source disagrees with this one: both are shown, neither silently wins."""
+
+    id: str
+    title: str
+    status: FindingStatus
+    dates: list[RuleDates] = Field(default_factory=list)
+
+
 class Branch(_Value):
     """A rule of a finding whose condition did not hold: it failed on the facts, or could not be decided,
     or was not in force on the as-of date. The branches a reader may ask about: "why not this one?"."""
@@ -87,6 +108,12 @@ class Finding(_Value):
     missing_facts: list[MissingFact]
     notes: list[str] = Field(default_factory=list, description="Warnings: unconfirmed pinpoints, possibly outdated rules.")
     branches_not_held: list[Branch] = Field(default_factory=list, description="Rules of this finding that did not hold.")
+    # Regime findings only (empty otherwise):
+    destination: str | None = Field(default=None, description="ISO code of the destination a regime finding is about.")
+    topic: str | None = Field(default=None, description="entry, stay, residence, visa, risk, asylum, naturalisation or documents.")
+    dates: list[RuleDates] = Field(default_factory=list, description="Dates of the rules behind this finding.")
+    conflicts: list[ConflictingFinding] = Field(default_factory=list, description="Findings whose sources disagree.")
+    conflict_note: str | None = None
 
 
 class StopPointHit(_Value):
@@ -114,6 +141,21 @@ class Metadata(_Value):
     jurisdiction: str | None = Field(default=None, description="Optional legal layer applied on top of the Convention, e.g. 'EU'.")
 
 
+class DestinationSummary(_Value):
+    """One destination's regime as it applies to this person, for ordering and overview."""
+
+    code: str
+    name: str
+    covered: bool
+    rank: int | None = Field(default=None, description="1 = most realistic for this person; None when not covered.")
+    entry: FindingStatus | None = Field(default=None, description="met: some reported entry route fits the documents held.")
+    summary: str
+    findings: list[str] = Field(default_factory=list)
+    risks_flagged: list[str] = Field(default_factory=list)
+    conflicts: list[str] = Field(default_factory=list)
+    stale: bool = Field(default=False, description="Some rule rests on a source older than the staleness threshold.")
+
+
 class EvidenceUsed(_Value):
     """A country-of-origin evidence item relied on: the worker accepted (or rejected) it for this case."""
 
@@ -137,6 +179,10 @@ class Assessment(_Value):
         default_factory=list,
         description="Country-of-origin evidence items the definite findings rest on, with the worker's decision and source.",
     )
+    destinations: list[DestinationSummary] = Field(
+        default_factory=list, description="Destinations assessed, most realistic first (regime rulesets only)."
+    )
+    destination_notes: list[str] = Field(default_factory=list, description="E.g. destinations asked about that the sources do not cover.")
 
     def finding(self, finding_id: str) -> Finding:
         for f in self.findings:

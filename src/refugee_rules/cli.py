@@ -12,6 +12,7 @@ import datetime as _dt
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .api import JURISDICTIONS, assess
@@ -28,7 +29,7 @@ EXIT_INTERNAL = 3
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its message, drop the noise
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its message, drop the noise
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
@@ -50,7 +51,8 @@ def _write(text: str, out: str | None) -> None:
 def _cmd_assess(args: argparse.Namespace) -> int:
     profile = read_profile(args.profile)
     rulesets = tuple(args.rulesets) if args.rulesets else None
-    result = assess(profile, as_of=args.as_of, engine=args.engine, rulesets=rulesets, jurisdiction=args.jurisdiction)
+    result = assess(profile, as_of=args.as_of, engine=args.engine, rulesets=rulesets, jurisdiction=args.jurisdiction,
+                    layers=tuple(args.layer or ()))
     timeline = None
     if args.format == "html":  # the per-destination timeline: the same profile assessed at each rule change
         from .report.timeline import timeline as _timeline
@@ -88,7 +90,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     dirs = tuple(Path(d) for d in args.dirs) if args.dirs else (builtin_dir(),)
-    book = load(dirs, jurisdictions=ALL_JURISDICTIONS)  # every optional layer is checked too
+    book = load(dirs, jurisdictions=ALL_JURISDICTIONS,  # every optional legal layer is checked too
+                layers=tuple(Path(d) for d in args.layer or ()))
+    dirs = dirs + book.layers
     unconfirmed = sum(1 for r in book.rules.values() for c in r.cite if c.pinpoint and not c.confirmed)
     print(
         f"ok: {len(book.rules)} rules, {len(book.findings)} findings, {len(book.sources)} sources "
@@ -100,6 +104,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     model = CaseProfile if args.name == "profile" else Assessment
     _write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n", args.output)
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from . import batch
+
+    total = batch.count_records(args.input)
+    progress = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]  # a progress bar with rate and ETA on a terminal; silent when piped
+
+        progress = tqdm(total=total, unit="case", file=sys.stderr, dynamic_ncols=True)
+    try:
+        counts = batch.run(args.input, args.output, as_of=args.as_of, engine=args.engine, fmt=args.format,
+                           workers=args.workers, resume=args.resume, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    skipped = f", {counts.skipped} already done (resumed)" if counts.skipped else ""
+    print(f"read {counts.read}, assessed {counts.assessed}, errors {counts.errors}{skipped}", file=sys.stderr)
     return 0
 
 
@@ -117,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None,
                    help="apply an optional legal layer on top of the Convention (EU: Qualification Directive 2011/95/EU); default none")
     a.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory (repeatable; replaces the built-in ones)")
+    a.add_argument("--layer", action="append", metavar="DIR",
+                   help="custom ruleset layer loaded over the built-in rulesets (repeatable, in order)")
     a.add_argument("-o", "--output", help="write here instead of standard output")
     a.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
@@ -145,13 +171,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="load and lint rulesets")
     v.add_argument("dirs", nargs="*", help="ruleset directories (default: the built-in ones)")
+    v.add_argument("--layer", action="append", metavar="DIR", help="custom ruleset layer to lint over them (repeatable)")
     v.set_defaults(run=_cmd_validate)
+
+    b = sub.add_parser("batch", help="assess many profiles: .jsonl, .csv or a directory; one output line per record")
+    b.add_argument("input", help="a .jsonl or .csv file, or a directory of YAML/JSON profiles")
+    b.add_argument("-o", "--output", required=True, help="output file (.jsonl, or .csv with --format summary-csv)")
+    b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--engine", choices=ENGINES, default=None)
+    b.add_argument("--as-of", type=_date, default=None)
+    b.add_argument("--format", choices=("json", "summary-csv"), default="json")
+    b.add_argument("--resume", action="store_true", help="continue after the last complete line of OUTPUT")
+    b.set_defaults(run=_cmd_batch)
 
     s = sub.add_parser("schema", help="print a JSON Schema")
     s.add_argument("name", nargs="?", choices=("profile", "assessment"), default="profile")
     s.add_argument("-o", "--output")
     s.set_defaults(run=_cmd_schema)
+    _add_embedding_commands(sub)
     return parser
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import verify
+
+    result = verify(args.assessment, read_profile(args.profile), layers=tuple(args.layer or ()),
+                    rulesets=tuple(args.rulesets) if args.rulesets else None)
+    sys.stdout.write(result.report())
+    return 0 if result.identical else 1
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from .service import serve
+    except ImportError as e:
+        raise RefugeeRulesError(f"the HTTP service needs the 'server' extra: pip install 'refugee-rules[server]' ({e})") from None
+    serve(host=args.host, port=args.port, layers=tuple(args.layer or ()), max_body_bytes=args.max_body_bytes)
+    return 0
+
+
+def _add_embedding_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``verify`` (audit a stored assessment) and ``serve`` (the HTTP service)."""
+    ver = sub.add_parser("verify", help="re-run a stored JSON assessment on its profile: exit 0 identical, 1 different")
+    ver.add_argument("assessment", help="the assessment, as written by `assess --format json`")
+    ver.add_argument("profile", help="the profile it was made from")
+    ver.add_argument("--layer", action="append", metavar="DIR", help="custom layer the assessment was made with")
+    ver.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory it was made with")
+    ver.set_defaults(run=_cmd_verify)
+
+    srv = sub.add_parser("serve", help="serve the API over HTTP (needs the 'server' extra); OpenAPI at /docs")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--layer", action="append", metavar="DIR", help="custom ruleset layer for every request")
+    srv.add_argument("--max-body-bytes", type=int, default=1_000_000, help="larger request bodies get 413")
+    srv.set_defaults(run=_cmd_serve)
 
 
 def main(argv: list[str] | None = None) -> int:

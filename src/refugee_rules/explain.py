@@ -9,12 +9,13 @@ undetermined findings it depends on — and the question that would settle each.
 from __future__ import annotations
 
 import datetime as _dt
+from functools import lru_cache
 from typing import Any
 
-from .assessment import Branch, Citation, FactUsed, Finding, Firing, MissingFact, Outcome, StopPointHit
+from .assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Outcome, RuleDates,
+                         StopPointHit)
 from .engine.ir import Production, Program, finding_token
 from .facts import FactSet, catalogue
-from .rules.conditions import facts_read, findings_read
 from .rules.loader import RuleBook
 
 STALE_AFTER_DAYS = 365
@@ -32,6 +33,38 @@ def _nested(known: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _rule_citations(book: RuleBook, rule_id: str) -> tuple[Citation, ...]:
+    """A rule's citations as result values: the same for every case, so built once."""
+    return tuple(
+        Citation(source=c.source, source_title=book.sources[c.source].title, pinpoint=c.pinpoint,
+                 quote=c.quote, confirmed=c.confirmed, note=c.note)
+        for c in book.rules[rule_id].cite
+    )
+
+
+@lru_cache(maxsize=4096)
+def _rule_dates(book: RuleBook, rule_id: str) -> RuleDates | None:
+    r = book.rules[rule_id]
+    if not (r.valid_from or r.valid_until or r.reported):
+        return None
+    derived = "; ".join(d.derived for d in (r.valid_from, r.valid_until) if d and d.derived) or None
+    return RuleDates(
+        rule=rule_id, valid_from=r.valid_from.date if r.valid_from else None,
+        valid_from_precision=r.valid_from.precision if r.valid_from else None,
+        valid_until=r.valid_until.date if r.valid_until else None,
+        valid_until_precision=r.valid_until.precision if r.valid_until else None,
+        derived=derived, reported=r.reported,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _missing_fact(path: str, state: str) -> MissingFact:
+    spec = catalogue()[path]
+    return MissingFact(path=path, state=state, question=spec.question or spec.description,  # type: ignore[arg-type]
+                       client_question=spec.client_question or None)
+
+
 class Explainer:
     def __init__(self, book: RuleBook, program: Program, facts: FactSet, fired: frozenset[str], as_of: _dt.date,
                  stale_after_days: int = STALE_AFTER_DAYS):
@@ -39,8 +72,10 @@ class Explainer:
         self.stale_after_days = stale_after_days
         self.fired = [p for p in program.productions if p.id in fired]
         self.producers: dict[str, list[Production]] = {}
+        self.fired_for: dict[str, list[Production]] = {}  # finding -> its own productions that fired
         for p in self.fired:
             self.producers.setdefault(p.produces, []).append(p)
+            self.fired_for.setdefault(p.finding, []).append(p)
         self.context = _nested(facts.known)
         self._support: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
@@ -76,15 +111,11 @@ class Explainer:
         out: list[Citation] = []
         seen = set()
         for rid in rule_ids:
-            for c in self.book.rules[rid].cite:
+            for c in _rule_citations(self.book, rid):
                 key = (c.source, c.pinpoint, c.quote)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(Citation(
-                    source=c.source, source_title=self.book.sources[c.source].title, pinpoint=c.pinpoint,
-                    quote=c.quote, confirmed=c.confirmed, note=c.note,
-                ))
+                if key not in seen:
+                    seen.add(key)
+                    out.append(c)
         return out
 
     def _missing(self, finding: str, seen: set[str] | None = None) -> list[str]:
@@ -96,22 +127,15 @@ class Explainer:
         for rule in self.book.rules_of(finding):
             if rule.id not in self.program.active_rules:
                 continue
-            paths += sorted(p for p in facts_read(rule.condition) if p not in self.facts.known)
-            for ref in sorted(findings_read(rule.condition)):
+            paths += sorted(p for p in self.book.facts_read(rule.id) if p not in self.facts.known)
+            for ref in sorted(self.book.findings_read(rule.id)):
                 if self.status(ref) == "undetermined":
                     paths += self._missing(ref, seen)
         return list(dict.fromkeys(paths))
 
     def _missing_facts(self, finding: str) -> list[MissingFact]:
-        specs = catalogue()
-        return [
-            MissingFact(
-                path=path, state="unknown" if path in self.facts.unknown else "not_asked",
-                question=specs[path].question or specs[path].description,
-                client_question=specs[path].client_question or None,
-            )
-            for path in self._missing(finding)
-        ]
+        return [_missing_fact(path, "unknown" if path in self.facts.unknown else "not_asked")
+                for path in self._missing(finding)]
 
     def _explanation(self, finding: str, status: str, own_fired: list[Production], missing: list[MissingFact]) -> str:
         sentences: list[str] = []
@@ -126,9 +150,26 @@ class Explainer:
             if missing:
                 sentences.append("Not determined on the stated facts; still needed: "
                                  + ", ".join(m.path for m in missing) + ".")
+            elif self.book.findings[finding].role == "regime":
+                sentences.append("Not covered by the sources for this person on the as-of date: no reported rule decides it.")
             else:
                 sentences.append("Not determined: no rule in force on the as-of date decides it.")
         return " ".join(sentences)
+
+    # --- regime findings: dates and conflicts -----------------------------------------------------
+
+    def rule_dates(self, rule_ids: list[str]) -> list[RuleDates]:
+        return [d for rid in rule_ids if (d := _rule_dates(self.book, rid)) is not None]
+
+    def _conflicts(self, finding: str) -> list[ConflictingFinding]:
+        out = []
+        for other in self.book.findings[finding].conflicts_with:
+            if other not in self.book.findings:
+                continue
+            rules = sorted(r.id for r in self.book.rules_of(other))
+            out.append(ConflictingFinding(id=other, title=self.book.findings[other].title, status=self.status(other),
+                                          dates=self.rule_dates(rules)))
+        return out
 
     def _notes(self, rule_ids: list[str], citations: list[Citation]) -> list[str]:
         notes = []
@@ -149,7 +190,7 @@ class Explainer:
         if status == "undetermined":
             facts: frozenset[str] = frozenset(
                 p for r in self.book.rules_of(finding) if r.id in self.program.active_rules
-                for p in facts_read(r.condition) if p in self.facts.known
+                for p in self.book.facts_read(r.id) if p in self.facts.known
             )
             productions: frozenset[str] = frozenset()
             rule_ids = sorted(r.id for r in self.book.rules_of(finding) if r.id in self.program.active_rules)
@@ -157,18 +198,26 @@ class Explainer:
             missing = self._missing_facts(finding)
         else:
             facts, productions = self._support_of(finding_token(finding, status))
-            rule_ids = sorted({p.rule for p in self.fired if p.id in productions and p.rule and p.finding == finding})
+            rule_ids = sorted({p.rule for p in self.fired_for.get(finding, ()) if p.id in productions and p.rule})
             cited = rule_ids
             missing = []
-        own_fired = [p for p in self.fired if p.id in productions and p.finding == finding]
-        depends = sorted({p.finding for p in self.fired if p.id in productions and p.finding != finding})
+        own_fired = [p for p in self.fired_for.get(finding, ()) if p.id in productions]
+        depends = sorted({p.finding for p in self.fired if p.id in productions and p.finding != finding}) if productions else []
         citations = self._citations(cited)
+        conflicts = self._conflicts(finding)
+        notes = self._notes(rule_ids, citations)
+        if conflicts:
+            notes.append("The sources conflict on this point; see also: " + "; ".join(
+                f"{c.title} ({c.status}"
+                + "".join(f", reported {d.reported.isoformat()}" for d in c.dates[:1] if d.reported) + ")"
+                for c in conflicts) + (f". {decl.conflict_note}" if decl.conflict_note else "."))
         return Finding(
             id=finding, title=decl.title, asks=decl.asks, group=decl.group, role=decl.role, status=status,
             explanation=self._explanation(finding, status, own_fired, missing),
             facts_used=[FactUsed(path=p, value=self.facts.known[p]) for p in sorted(facts)],
             rules_fired=rule_ids, depends_on=depends, citations=citations, missing_facts=missing,
-            notes=self._notes(rule_ids, citations),
+            notes=notes, destination=decl.destination, topic=decl.topic,
+            dates=self.rule_dates(cited), conflicts=conflicts, conflict_note=decl.conflict_note,
             branches_not_held=self._branches(finding),
         )
 
@@ -181,7 +230,7 @@ class Explainer:
         for rule in self.book.rules_of(finding):
             if rule.id in held:
                 continue
-            paths = sorted(facts_read(rule.condition))
+            paths = sorted(self.book.facts_read(rule.id))
             state = ("not_in_force" if rule.id not in self.program.active_rules
                      else "failed" if rule.id in failed else "undetermined")
             out.append(Branch(
@@ -225,6 +274,7 @@ class Explainer:
             summary = ("On the stated facts, every element of the refugee definition in Article 1A(2) "
                        "of the 1951 Convention appears met.")
         elif inclusion == "not_met":
+            assert inclusion_id is not None  # an inclusion status comes from the inclusion finding
             status = "likely_does_not_meet"
             failed = [f.title for f in findings if f.group == by_id[inclusion_id].group and f.status == "not_met"
                       and f.id != inclusion_id]

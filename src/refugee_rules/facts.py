@@ -84,11 +84,10 @@ def _scalar_kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
 
 def _describe(path: str, info: Any, annotation: Any) -> FactSpec:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    text = dict(
-        description=info.description or "",
-        question=str(extra.get("question", "")),
-        client_question=str(extra.get("client_question", "")),
-    )
+    def spec(kind: Kind, **more: Any) -> FactSpec:
+        return FactSpec(path, kind, description=info.description or "", question=str(extra.get("question", "")),
+                        client_question=str(extra.get("client_question", "")), **more)
+
     options = _strip_optional(annotation)
     if len(options) != 1:
         raise TypeError(f"{path}: expected one type besides None/unknown, got {options!r}")
@@ -97,11 +96,11 @@ def _describe(path: str, info: Any, annotation: Any) -> FactSpec:
         (element,) = get_args(option)
         if isinstance(element, type) and issubclass(element, BaseModel):
             items = {name: _describe(name, f, f.annotation) for name, f in element.model_fields.items()}
-            return FactSpec(path, "items", item_fields=items, **text)
+            return spec("items", item_fields=items)
         kind, values = _scalar_kind(element)
-        return FactSpec(path, "list", values=values, element=FactSpec(path + "[]", kind, values=values), **text)
+        return spec("list", values=values, element=FactSpec(path + "[]", kind, values=values))
     kind, values = _scalar_kind(option)
-    return FactSpec(path, kind, values=values, **text)
+    return spec(kind, values=values)
 
 
 def _walk(model: type[BaseModel], prefix: str = "") -> dict[str, FactSpec]:

@@ -18,13 +18,52 @@ from .errors import ProfileError, describe
 from .profile import CaseProfile
 
 MAX_PROFILE_BYTES = 1_000_000
+MAX_NODES = 100_000
+MAX_DEPTH = 32
 
 
 class _ProfileLoader(yaml.SafeLoader):
     """The safe loader, but dates stay text: pydantic then names the field of an impossible date."""
 
 
-_ProfileLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_ProfileLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def _check_size(data: Any) -> str | None:
+    """Why a document cannot be validated safely: too many values, too deep, or text that is not Unicode.
+
+    Shared (aliased) nodes are counted each time they appear: a YAML "billion laughs" document is small
+    on disk but expands exponentially; the walk stops as soon as the bound is passed, so it stays cheap.
+    """
+    count = 0
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            return f"(top level): the document has more than {MAX_NODES} values (aliases expanded); a profile is far smaller"
+        if path.count(".") + path.count("[") > MAX_DEPTH:
+            return f"{path}: nested more than {MAX_DEPTH} levels deep"
+        if isinstance(node, (bytes, bytearray, set, frozenset)):  # e.g. YAML !!binary or !!set
+            return f"{path or '(top level)'}: a {type(node).__name__} value is not allowed; use text, numbers, lists and mappings"
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"{path or '(top level)'}: the text is not valid Unicode (it holds a lone surrogate)"
+        elif isinstance(node, Mapping):
+            for k, v in node.items():
+                key = str(k).encode("utf-8", "backslashreplace").decode("utf-8")
+                if key != str(k):
+                    return f"{path}.{key}: a field name that is not valid Unicode" if path else f"{key}: a field name that is not valid Unicode"
+                stack.append((v, f"{path}.{key}" if path else key))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+    return None
 
 
 def profile_from_mapping(data: Any, source: str | None = None) -> CaseProfile:
@@ -33,6 +72,8 @@ def profile_from_mapping(data: Any, source: str | None = None) -> CaseProfile:
         return data
     if not isinstance(data, Mapping):
         raise ProfileError([f"(top level): expected a mapping of profile fields, got {type(data).__name__}"], source)
+    if (problem := _check_size(data)) is not None:
+        raise ProfileError([problem], source)
     try:
         return CaseProfile.model_validate(dict(data))
     except ValidationError as e:

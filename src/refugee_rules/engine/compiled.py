@@ -77,8 +77,12 @@ def _test(t: Test) -> Check:
 
 
 @lru_cache(maxsize=64)
-def _closures(program: Program) -> tuple[tuple[Production, tuple[Check, ...]], ...]:
-    return tuple((p, tuple(_test(t) for t in p.tests)) for p in program.productions)
+def _closures(program: Program) -> tuple[tuple[Production, tuple[str, ...], tuple[Check, ...]], ...]:
+    """Each production with the fact paths it needs present (a cheap first filter) and its tests."""
+    return tuple(
+        (p, tuple(sorted({path for t in p.tests for path in t.paths})), tuple(_test(t) for t in p.tests))
+        for p in program.productions
+    )
 
 
 class CompiledBackend:
@@ -88,8 +92,12 @@ class CompiledBackend:
         """The ids of the productions that fire for these (encoded, known) facts."""
         tokens: set[str] = set()
         fired: list[str] = []
-        for production, checks in _closures(program):
-            if all(n in tokens for n in production.needs) and all(check(facts) for check in checks):
+        for production, paths, checks in _closures(program):
+            if not tokens.issuperset(production.needs):
+                continue
+            if not all(path in facts for path in paths):
+                continue  # a missing fact satisfies no test: most productions stop here
+            if all(check(facts) for check in checks):
                 fired.append(production.id)
                 tokens.add(production.produces)
         return frozenset(fired)

@@ -162,11 +162,11 @@ def _compile(book: RuleBook, active: frozenset[str]) -> Program:
                 needs=(rule_token(rule.id, "held"),), produces=finding_token(finding, status),
             ))
         if all_bases_two_sided:
-            status = OPPOSITE[bases[0].concludes.status]
+            opposite = OPPOSITE[bases[0].concludes.status]
             productions.append(Production(
-                id=f"{finding}:{status}<-none-of-{'+'.join(b.id for b in bases)}", finding=finding, rule=None,
-                side=status, tests=(), needs=tuple(rule_token(b.id, "failed") for b in bases),
-                produces=finding_token(finding, status),
+                id=f"{finding}:{opposite}<-none-of-{'+'.join(b.id for b in bases)}", finding=finding, rule=None,
+                side=opposite, tests=(), needs=tuple(rule_token(b.id, "failed") for b in bases),
+                produces=finding_token(finding, opposite),
             ))
     paths = frozenset(path for p in productions for t in p.tests for path in t.paths)
     signature = hashlib.sha256(

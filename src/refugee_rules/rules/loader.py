@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ..errors import RulesetError, describe
 from ..facts import catalogue
-from .conditions import ConditionError, did_you_mean, findings_read, parse
+from .conditions import ConditionError, did_you_mean, facts_read, findings_read, parse
 from .model import FindingDecl, Rule, RulesetFile, Source
 from .templates import ENVIRONMENT
 
@@ -38,6 +38,17 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "rulesets"
 
 
+@dataclass(frozen=True)
+class Override:
+    """A rule of a custom layer that replaces a rule loaded before it (declared with ``overrides: <rule id>``)."""
+
+    rule: str  # id of the layer's rule
+    layer: str  # name of the layer directory
+    file: str  # file of the layer's rule
+    replaces: str  # id of the replaced rule (often the same id)
+    replaced_file: str  # file the replaced rule came from
+
+
 @dataclass(eq=False)
 class RuleBook:
     """Everything loaded from the ruleset directories, checked and ready to compile."""
@@ -49,13 +60,35 @@ class RuleBook:
     finding_order: list[str]  # dependency order: a finding after every finding it reads
     content_hash: str
     templates: dict[tuple[str, bool], Any] = field(default_factory=dict)  # (rule id, held?) -> Template
+    layers: tuple[Path, ...] = ()  # custom ruleset directories loaded over the base ones, in order
+    layer_of: dict[str, str] = field(default_factory=dict)  # rule id -> name of the layer it came from
+    overrides: dict[str, Override] = field(default_factory=dict)  # layer rule id -> the base rule it replaced
 
     @property
     def inclusion(self) -> str | None:
         return next((f.id for f in self.findings.values() if f.role == "inclusion"), None)
 
     def rules_of(self, finding: str) -> list[Rule]:
-        return [r for r in self.rules.values() if r.concludes.finding == finding]
+        return self._by_finding.get(finding, [])
+
+    @cached_property
+    def _by_finding(self) -> dict[str, list[Rule]]:
+        out: dict[str, list[Rule]] = {}
+        for rule in self.rules.values():
+            out.setdefault(rule.concludes.finding, []).append(rule)
+        return out
+
+    def facts_read(self, rule_id: str) -> frozenset[str]:
+        """The fact paths a rule's condition reads (computed once per rule)."""
+        return self._reads[rule_id][0]
+
+    def findings_read(self, rule_id: str) -> frozenset[str]:
+        return self._reads[rule_id][1]
+
+    @cached_property
+    def _reads(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        return {rid: (frozenset(facts_read(r.condition)), frozenset(findings_read(r.condition)))
+                for rid, r in self.rules.items()}
 
 
 def _read_yaml(path: Path, label: str, problems: list[str]) -> Any:
@@ -162,25 +195,35 @@ def _check_finding_rules(finding: str, rules: list[Rule], label_of: dict[str, st
 ALL_JURISDICTIONS = "all"
 
 
-def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] | str = frozenset()) -> RuleBook:
+def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] | str = frozenset(),
+         layers: tuple[Path, ...] = ()) -> RuleBook:
     """Load, parse and lint every ruleset under the given directories (default: the built-in ones).
 
     A file that declares ``jurisdiction: X`` (an optional legal layer such as the EU Qualification Directive)
     is loaded only when X is among ``jurisdictions``; ``"all"`` loads every layer (``validate`` does).
+
+    ``layers`` are custom ruleset directories (an NGO's own rules, with their own ``sources.yaml``) loaded
+    over the base ones, in order, and linted the same way. A layer may add findings and rules; a rule that
+    replaces one loaded before it says so with ``overrides: <rule id>`` (a reused id without it is an error).
     """
     dirs = tuple(Path(d) for d in (directories or (builtin_dir(),)))
+    layer_dirs = tuple(Path(d) for d in layers)
     problems: list[str] = []
     digest = hashlib.sha256()
     selected = None if jurisdictions == ALL_JURISDICTIONS else frozenset(jurisdictions)
     digest.update(repr(sorted(selected) if selected is not None else ALL_JURISDICTIONS).encode() + b"\0")
     source_files: list[tuple[Path, str]] = []
     rule_files: list[tuple[Path, str]] = []
-    for d in dirs:
+    layer_file: dict[str, str] = {}  # label of a file in a layer -> the layer's name
+    for d, layer in [(d, None) for d in dirs] + [(d, d.name) for d in layer_dirs]:
         if not d.is_dir():
             problems.append(f"{d}: not a directory of rulesets")
             continue
         for path in sorted(d.rglob("*.y*ml")):
             label = path.relative_to(d).as_posix()
+            if layer is not None:
+                label = f"layer {layer}: {label}"
+                layer_file[label] = layer
             digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
             (source_files if path.name == SOURCES_FILE else rule_files).append((path, label))
     if not source_files and not problems:
@@ -191,10 +234,12 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
     finding_files: dict[str, str] = {}
     rules: dict[str, Rule] = {}
     label_of: dict[str, str] = {}
+    overrides: dict[str, Override] = {}
     for path, label in rule_files:
         data = _read_yaml(path, label, problems)
         if data is None:
             continue
+        data, declared = _take_overrides(data, label, label in layer_file, problems)
         try:
             book = RulesetFile.model_validate(data)
         except ValidationError as e:
@@ -208,14 +253,28 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
             findings[decl.id] = decl
             finding_files[decl.id] = label
             if decl.stop_point:
-                for path in decl.stop_point.raised_by:
-                    if path not in catalogue():
-                        problems.append(f"{label}: finding {decl.id!r}: stop_point.raised_by names unknown fact {path!r}"
-                                        + did_you_mean(path, catalogue()))
+                for fact_path in decl.stop_point.raised_by:
+                    if fact_path not in catalogue():
+                        problems.append(f"{label}: finding {decl.id!r}: stop_point.raised_by names unknown fact {fact_path!r}"
+                                        + did_you_mean(fact_path, catalogue()))
         for rule in book.rules:
             where = f"{label}: rule {rule.id}"
-            if rule.id in rules:
-                problems.append(f"{where}: id already used in {label_of[rule.id]}")
+            target = declared.get(rule.id)
+            if target is not None:
+                if target not in rules:
+                    problems.append(f"{where}: overrides {target!r}, which no ruleset loaded before this layer defines"
+                                    + did_you_mean(target, rules))
+                    continue
+                if target != rule.id and rule.id in rules:
+                    problems.append(f"{where}: id already used in {label_of[rule.id]}")
+                    continue
+                del rules[target]
+                overrides[rule.id] = Override(rule=rule.id, layer=layer_file[label], file=label, replaces=target,
+                                              replaced_file=label_of.pop(target))
+            elif rule.id in rules:
+                hint = (f"; to replace it from this layer, declare `overrides: {rule.id}` on the rule"
+                        if label in layer_file else "")
+                problems.append(f"{where}: id already used in {label_of[rule.id]}{hint}")
                 continue
             try:
                 rule._condition = parse(rule.when, where)
@@ -269,7 +328,32 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
         finding_order=_order(graph),
         content_hash=digest.hexdigest(),
         templates=templates,
+        layers=layer_dirs,
+        layer_of={rid: layer_file[label] for rid, label in label_of.items() if label in layer_file},
+        overrides={rid: o for rid, o in overrides.items() if rid in rules},
     )
+
+
+def _take_overrides(data: Any, label: str, in_layer: bool, problems: list[str]) -> tuple[Any, dict[str, str]]:
+    """Strip ``overrides:`` from the rules of a file; only a rule in a custom layer may declare it."""
+    declared: dict[str, str] = {}
+    if not (isinstance(data, dict) and isinstance(data.get("rules"), list)):
+        return data, declared
+    entries = []
+    for entry in data["rules"]:
+        if isinstance(entry, dict) and "overrides" in entry:
+            entry = dict(entry)
+            target = entry.pop("overrides")
+            rule_id = entry.get("id")
+            if not in_layer:
+                problems.append(f"{label}: rule {rule_id}: `overrides` is allowed only in a custom layer "
+                                "(a directory loaded over the built-in rulesets)")
+            elif not isinstance(target, str) or not isinstance(rule_id, str):
+                problems.append(f"{label}: rule {rule_id}: `overrides` must name the id of the rule it replaces")
+            else:
+                declared[rule_id] = target
+        entries.append(entry)
+    return dict(data, rules=entries), declared
 
 
 def _describe_ruleset_error(err: ValidationError, data: Any) -> list[str]:
@@ -287,6 +371,7 @@ def _describe_ruleset_error(err: ValidationError, data: Any) -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def load_cached(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] = frozenset()) -> RuleBook:
+def load_cached(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] = frozenset(),
+                layers: tuple[Path, ...] = ()) -> RuleBook:
     """Rulesets are loaded once per process and per set of directories (and of optional legal layers)."""
-    return load(directories, jurisdictions)
+    return load(directories, jurisdictions, layers)

@@ -17,6 +17,7 @@ from .conditions import Condition
 
 Status = Literal["met", "not_met"]
 Precision = Literal["day", "month", "year", "approximate", "reported"]
+RegimeTopic = Literal["documents", "entry", "stay", "residence", "visa", "risk", "asylum", "naturalisation"]
 
 
 class _Strict(BaseModel):
@@ -105,6 +106,23 @@ class FindingDecl(_Strict):
     group: str = Field(description="Where the finding belongs in a report, e.g. 'article_1a2'.")
     role: Literal["element", "inclusion", "intermediate", "regime"] = "element"
     stop_point: StopPoint | None = None
+    # Regime findings only (all optional): the destination and topic they answer, the question shared by
+    # findings that may answer it differently, and the findings whose sources disagree with this one.
+    destination: str | None = Field(default=None, description="ISO code of the destination (or EU, RU).")
+    topic: RegimeTopic | None = None
+    question: str | None = Field(default=None, description="Findings sharing destination and question answer one question.")
+    conflicts_with: list[str] = Field(default_factory=list, description="Findings whose sources disagree with this one.")
+    conflict_note: str | None = None
+
+
+class RegimeMeta(_Strict):
+    """What a regime file covers: the destination, and whether the sources say anything encodable about it."""
+
+    destination: str
+    name: str
+    covered: bool = True
+    note: str | None = None
+    evidence: list[Citation] = Field(default_factory=list)
 
 
 class RulesetFile(_Strict):
@@ -117,6 +135,7 @@ class RulesetFile(_Strict):
         description="An optional legal layer (e.g. 'EU'): the file's findings and rules are loaded only when the "
         "assessment selects this jurisdiction; without it they are left out.",
     )
+    regime: RegimeMeta | None = None
     findings: list[FindingDecl] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
 

@@ -17,7 +17,7 @@ class NotStated(Undefined):
     def __str__(self) -> str:
         return "(not stated)"
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Any:
         return iter(())
 
 
