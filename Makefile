@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test validate typecheck schemas bench fuzz clean
+.PHONY: demo test validate typecheck schemas bench fuzz clean examples-index
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ typecheck: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/refugee-rules schema profile -o schemas/profile.schema.json
 	$(BIN)/refugee-rules schema assessment -o schemas/assessment.schema.json
+
+# Regenerate examples/README.md from examples/profiles/*.yaml; tests/test_examples_index.py fails when it is stale.
+examples-index: $(STAMP)
+	$(BIN)/python -m refugee_rules.examples_index > examples/README.md
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:cacheprovider

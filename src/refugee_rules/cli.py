@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output")
     s.set_defaults(run=_cmd_schema)
     _add_embedding_commands(sub)
+    _add_training_commands(sub)
     return parser
 
 
@@ -225,6 +226,30 @@ def _add_embedding_commands(sub: argparse._SubParsersAction) -> None:  # type: i
     srv.add_argument("--layer", action="append", metavar="DIR", help="custom ruleset layer for every request")
     srv.add_argument("--max-body-bytes", type=int, default=1_000_000, help="larger request bodies get 413")
     srv.set_defaults(run=_cmd_serve)
+
+
+def _cmd_walkthrough(args: argparse.Namespace) -> int:
+    from .walkthrough import run
+
+    result = assess(read_profile(args.profile), as_of=args.as_of, engine=args.engine)
+
+    def pause() -> bool:  # Enter continues; end of input stops
+        sys.stdout.flush()
+        return sys.stdin.readline() != ""
+
+    run(result, args.lang, sys.stdout.write, pause if args.step else None)
+    return 0
+
+
+def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``walkthrough`` (a profile told element by element, for trainers) and ``interview``."""
+    w = sub.add_parser("walkthrough", help="the assessment told element by element, with facts, rules and citations")
+    w.add_argument("profile", help="path to the profile")
+    w.add_argument("--as-of", type=_date, default=None, help="assess as of this date (default: today)")
+    w.add_argument("--lang", choices=LANGUAGES, default="en")
+    w.add_argument("--engine", choices=ENGINES, default=None)
+    w.add_argument("--step", action="store_true", help="wait for Enter between steps (end of input stops)")
+    w.set_defaults(run=_cmd_walkthrough)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -156,7 +156,8 @@ def template_messages() -> list[tuple[str, str]]:
             out.extend((m, f"report/templates/{path.name}:{lineno}") for m in ids if m)
     pkg = Path(__file__).resolve().parent.parent
     keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
-    for path in [*sorted((pkg / "report").glob("*.py")), pkg / "questions.py", pkg / "compare.py", pkg / "cli.py"]:
+    for path in [*sorted((pkg / "report").glob("*.py")), pkg / "questions.py", pkg / "compare.py", pkg / "cli.py",
+                 pkg / "walkthrough.py", pkg / "interview.py"]:
         if not path.is_file():
             continue
         for lineno, msg, _comments, _ctx in extract_from_file("python", str(path), keywords=keywords):
