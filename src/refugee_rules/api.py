@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._version import __version__
 from .assessment import Assessment, Metadata
-from .engine import backend
+from .engine import Backend, backend
 from .errors import ProfileError, RefugeeRulesError
 from .engine.ir import compile_program
 from .evidence import evidence_relied_on, layer_notes
@@ -57,6 +57,7 @@ def assess(
     stale_after_days: int = STALE_AFTER_DAYS,
     jurisdiction: str | None = None,
     layers: tuple[str | Path, ...] = (),
+    _runner: Backend | None = None,
 ) -> Assessment:
     """Assess one case profile against the rules in force on ``as_of`` (default: today).
 
@@ -80,7 +81,7 @@ def assess(
     book: RuleBook = load_cached(tuple(Path(d) for d in rulesets) if rulesets else None,
                                  frozenset({jurisdiction}) if jurisdiction else frozenset(), layer_dirs)
     program = compile_program(book, day)
-    runner = backend(engine)
+    runner = _runner if _runner is not None else backend(engine)  # _runner: an incremental session (interview.py)
     facts = flatten(case, day)
     specs = catalogue()
     encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}

@@ -1,0 +1,129 @@
+"""One durable-rules session kept open across the answers of an interview.
+
+durable-rules is a Rete engine: a fact asserted into a live session only fires the productions it
+completes a match for. :class:`IncrementalDurable` is a backend (``run(program, facts)``) that keeps one
+session per interview and, on each call, asserts only the facts that are new since the last call. Anything
+else — a fact whose value changed, a fact withdrawn (answered, then "unknown"), another program (another
+as-of date), a new process — replays: the session is deleted and a fresh one is filled with every fact.
+
+Adding is exact because the productions are monotone in the facts: a missing fact never satisfies or
+fails a leaf, and the only negated patterns ("no item", "not in") look at the elements and records of a list,
+which are asserted together with the list fact itself, before it (as the batch backend does). So asserting
+a new fact can only complete matches, never undo one: the fired set after an add is the fired set of a
+full run on the same facts. The interview tests check that equality after every answer.
+
+The patterns, ruleset registration, lock, host and per-session bookkeeping are those of
+:mod:`.durable_backend`, imported, not copied: every session opens with the "session" fact, every call into
+the host holds the lock, and the session is deleted on :meth:`IncrementalDurable.close`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from durable.engine import MessageNotHandledException
+
+from ..errors import EngineError
+from . import durable_backend as _db
+from .ir import Program
+
+
+class IncrementalDurable:
+    """A backend holding one live durable-rules session; counts its adds and replays."""
+
+    name = "durable"
+
+    def __init__(self) -> None:
+        self._host: Any = None
+        self._ruleset: str | None = None
+        self._signature: str | None = None
+        self._sid: str | None = None
+        self._state: _db._Session | None = None
+        self._facts: dict[str, Any] = {}
+        self.adds = 0
+        self.replays = 0
+        self.asserted_last = 0
+
+    # --- the session ------------------------------------------------------------------------------
+
+    def _close_locked(self) -> None:
+        if self._sid is not None:
+            _db._sessions.pop(self._sid, None)
+            host = self._host
+            if host is not None and host is _db._host and self._ruleset is not None:
+                try:
+                    cast(Any, host).delete_state(self._ruleset, self._sid)
+                except Exception:  # a session that cannot be deleted is not worth failing an interview for
+                    pass
+        self._sid, self._state, self._facts = None, None, {}
+
+    def close(self) -> None:
+        """Delete the session (durable-rules allows 1,024 live sessions per ruleset)."""
+        with _db._LOCK:
+            self._close_locked()
+
+    def __enter__(self) -> IncrementalDurable:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _open_locked(self, program: Program) -> None:
+        self._close_locked()
+        host = _db._get_host()
+        name = _db._register(program)
+        sid = str(next(_db._sid_counter))
+        consumed = frozenset(n for p in program.productions for n in p.needs)
+        state = _db._sessions[sid] = _db._Session(consumed)
+        try:
+            host.assert_fact(name, {"sid": sid, "t": "s", "n": "session"})
+        except Exception as e:
+            _db._sessions.pop(sid, None)
+            raise EngineError(f"durable-rules failed: {type(e).__name__}: {e}") from e
+        self._host, self._ruleset, self._signature, self._sid, self._state = host, name, program.signature, sid, state
+
+    # --- the backend ------------------------------------------------------------------------------
+
+    def run(self, program: Program, facts: dict[str, Any]) -> frozenset[str]:
+        """The productions that fire on ``facts``: only the new facts are asserted when nothing was changed."""
+        with _db._LOCK:
+            host = _db._get_host()
+            relevant = {p: v for p, v in facts.items() if p in program.fact_paths}
+            same_session = (self._sid is not None and self._host is host and self._signature == program.signature
+                            and self._sid in _db._sessions)
+            kept = same_session and all(p in relevant and relevant[p] == v for p, v in self._facts.items())
+            if kept:
+                new = {p: v for p, v in relevant.items() if p not in self._facts}
+                self.adds += 1
+            else:
+                self._open_locked(program)
+                new = relevant
+                self.replays += 1
+            state = self._state
+            assert state is not None and self._sid is not None and self._ruleset is not None
+            assertions = _db._assertions(program, new)
+            self.asserted_last = len(assertions)
+            try:
+                for fact in assertions:
+                    try:
+                        host.assert_fact(self._ruleset, dict(fact, sid=self._sid))
+                    except MessageNotHandledException:
+                        pass  # no pattern can ever match this fact
+                got = host.get_state(self._ruleset, self._sid)
+                if isinstance(got, dict) and got.get("exception"):
+                    state.errors.append(str(got["exception"]))
+            except Exception as e:
+                self._close_locked()
+                raise EngineError(f"durable-rules failed: {type(e).__name__}: {e}") from e
+            if state.errors:
+                errors = list(state.errors)
+                self._close_locked()
+                raise EngineError("durable-rules action failed: " + "; ".join(errors))
+            self._facts = relevant
+            return frozenset(state.fired)

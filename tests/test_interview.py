@@ -1,0 +1,116 @@
+"""The interview session: answers validated at once, "unknown" never asked again, and the incremental
+durable-rules session giving exactly the assessment a full re-assessment gives, after every answer."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from refugee_rules import ProfileError, assess
+from refugee_rules.facts import catalogue
+from refugee_rules.interview import InterviewSession
+
+from .strategies import CLAIM, fact_value, legal_paths
+
+AS_OF = "2024-03-01"
+PATHS = legal_paths()
+# Answers come mostly from the facts a meeting claim turns on, so sequences reach definite findings, plus any fact.
+FOCUS = sorted(CLAIM) + ["military.evaded", "military.summoned", "exclusion.serious_non_political_crime",
+                         "country_evidence.ru_prosecution_for_anti_war_speech", "documents.internal_passport"]
+
+
+@st.composite
+def answer(draw: st.DrawFn) -> tuple[str, object]:
+    path = draw(st.one_of(st.sampled_from(FOCUS), st.sampled_from(PATHS)))
+    return path, draw(fact_value(catalogue()[path]))
+
+
+def _same(session: InterviewSession) -> None:
+    full = assess(session.profile(), as_of=AS_OF, engine=session.engine)
+    assert session.assessment().model_dump() == full.model_dump()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(start=st.sampled_from([{}, {"nationalities": ["RU"]}, {"nationalities": ["RU"], "location": {"country": "GE"}}]),
+       answers=st.lists(answer(), min_size=1, max_size=6))
+def test_incremental_durable_equals_a_full_assessment_after_every_answer(start, answers):
+    with InterviewSession(start, as_of=AS_OF, engine="durable") as s:
+        _same(s)
+        accepted = 0
+        for path, value in answers:
+            try:
+                s.answer(path, value)
+            except ProfileError:
+                continue  # e.g. a cross-field check of the model; the session stays as it was
+            accepted += 1
+            _same(s)
+        runner = s._runner
+        assert runner is not None and runner.adds + runner.replays == accepted + 1  # one engine call per answer
+
+
+def test_adding_answers_adds_to_one_session_and_editing_replays():
+    with InterviewSession({"nationalities": ["RU"]}, as_of=AS_OF, engine="durable") as s:
+        r = s._runner
+        assert (r.adds, r.replays) == (0, 1)
+        s.answer("location.country", "GE")
+        s.answer("fear.fears_return", "yes")
+        s.answer("fear.agents", "state")  # a list: its elements before it, still an add
+        assert (r.adds, r.replays) == (3, 1)
+        assert r.asserted_last == 1  # only the new list fact (fear.agents has no element patterns)
+        s.answer("location.country", "KZ")  # an edit
+        assert r.replays == 2
+        s.answer("fear.fears_return", "unknown")  # a withdrawal
+        assert r.replays == 3
+        _same(s)
+
+
+def test_compiled_engine_re_evaluates_with_the_same_results():
+    a = InterviewSession({"nationalities": ["RU"]}, as_of=AS_OF, engine="compiled")
+    b = InterviewSession({"nationalities": ["RU"]}, as_of=AS_OF, engine="durable")
+    for path, value in [("location.country", "GE"), ("fear.fears_return", "yes"), ("fear.harm_likely", "yes"),
+                        ("fear.agents", "state"), ("fear.reasons_attributed", "political_opinion")]:
+        a.answer(path, value)
+        b.answer(path, value)
+        assert [f.status for f in a.assessment().findings] == [f.status for f in b.assessment().findings]
+    b.close()
+
+
+def test_answers_are_validated_at_once_naming_the_field():
+    s = InterviewSession(as_of=AS_OF, engine="compiled")
+    before = s.profile()
+    for path, value, expected in [
+        ("travel.entry_date", "2024-13-01", "travel.entry_date: expected a date"),
+        ("location.country", "XX", "location.country: expected an ISO 3166-1 alpha-2"),
+        ("nationalities", "RU, XX", "nationalities[1]"),
+        ("fear.fears_return", "perhaps", "fear.fears_return: expected yes or no"),
+        ("legal_cases", "[{kind: criminal, max_penalty_years: many}]", "legal_cases"),
+        ("no.such.fact", "yes", "no.such.fact: not a fact"),
+    ]:
+        with pytest.raises(ProfileError, match=expected.replace("[", r"\[").replace("(", r"\(")):
+            s.answer(path, value)
+    assert s.profile() == before
+
+
+def test_unknown_is_recorded_and_never_asked_again_and_changes_are_reported():
+    s = InterviewSession({"nationalities": ["RU"]}, as_of=AS_OF, engine="compiled")
+    first = s.next_questions(1)[0]
+    assert s.answer(first.path, "don't know") == []
+    assert first.path not in [q.path for q in s.next_questions(200)]
+    assert "unknown" in str(s.profile().model_dump())
+    changed = s.answer("location.country", "GE")
+    assert ("outside_country_of_nationality", "undetermined", "met") in [(c.id, c.before, c.after) for c in changed]
+    assert s.changes() == changed
+    assert s.answer("location.country", "GE") == []  # the same answer again changes nothing
+    assert s.answer("fear.fears_return", "no")[0].id == "outcome"
+
+
+def test_the_interview_ends_when_every_open_fact_is_unknown():
+    s = InterviewSession({"nationalities": ["RU"], "location": {"country": "GE"}, "fear": {"fears_return": False}},
+                         as_of=AS_OF, engine="compiled")
+    for _ in range(400):
+        q = s.next_questions(1)
+        if not q:
+            break
+        s.answer(q[0].path, "unknown")
+    assert s.settled() and s.next_questions() == []
