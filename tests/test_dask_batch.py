@@ -16,7 +16,7 @@ def test_two_worker_cluster_matches_the_local_batch(tmp_path):
 
     mixed_jsonl(tmp_path / "in.jsonl", 40)
     local = batch.run(tmp_path / "in.jsonl", tmp_path / "local.jsonl", as_of="2024-01-01", engine="compiled")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         assert len(client.scheduler_info()["workers"]) == 2
         counts = dask_batch.run(tmp_path / "in.jsonl", tmp_path / "dask.jsonl", client=client, as_of="2024-01-01",

@@ -211,10 +211,11 @@ class Explainer:
                 f"{c.title} ({c.status}"
                 + "".join(f", reported {d.reported.isoformat()}" for d in c.dates[:1] if d.reported) + ")"
                 for c in conflicts) + (f". {decl.conflict_note}" if decl.conflict_note else "."))
-        return Finding(
+        # Built from checked rulesets and a validated profile: constructed without re-validation.
+        return Finding.model_construct(
             id=finding, title=decl.title, asks=decl.asks, group=decl.group, role=decl.role, status=status,
             explanation=self._explanation(finding, status, own_fired, missing),
-            facts_used=[FactUsed(path=p, value=self.facts.known[p]) for p in sorted(facts)],
+            facts_used=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in sorted(facts)],
             rules_fired=rule_ids, depends_on=depends, citations=citations, missing_facts=missing,
             notes=notes, destination=decl.destination, topic=decl.topic,
             dates=self.rule_dates(cited), conflicts=conflicts, conflict_note=decl.conflict_note,
@@ -233,18 +234,18 @@ class Explainer:
             paths = sorted(self.book.facts_read(rule.id))
             state = ("not_in_force" if rule.id not in self.program.active_rules
                      else "failed" if rule.id in failed else "undetermined")
-            out.append(Branch(
+            out.append(Branch.model_construct(
                 rule=rule.id, state=state,
-                facts=[FactUsed(path=p, value=self.facts.known[p]) for p in paths if p in self.facts.known],
+                facts=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in paths if p in self.facts.known],
                 missing=[p for p in paths if p not in self.facts.known],
             ))
         return out
 
     def trace(self) -> list[Firing]:
         return [
-            Firing(
+            Firing.model_construct(
                 production=p.id, rule=p.rule, finding=p.finding, side=p.side,
-                facts=[FactUsed(path=path, value=self.facts.known[path])
+                facts=[FactUsed.model_construct(path=path, value=self.facts.known[path])
                        for path in sorted({x for t in p.tests for x in t.paths})],
                 concluded=p.produces,
             )
