@@ -114,3 +114,19 @@ def test_the_interview_ends_when_every_open_fact_is_unknown():
             break
         s.answer(q[0].path, "unknown")
     assert s.settled() and s.next_questions() == []
+
+
+def test_the_embedding_example_runs():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(root / "examples" / "embed_interview.py")], capture_output=True,
+                       text=True, timeout=600, cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert "rejected: travel.entry_date: expected a date YYYY-MM-DD" in r.stdout
+    assert "Which country are you in now? -> GE" in r.stdout
+    assert "well-founded fear: met" in r.stdout and "nexus (political opinion): met" in r.stdout
+    asked = int(r.stdout.split("questions asked: ")[1].split()[0])
+    assert 10 < asked < 400

@@ -241,6 +241,19 @@ def _cmd_walkthrough(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_interview(args: argparse.Namespace) -> int:
+    from .interview import InterviewSession, run_terminal
+
+    def read() -> str | None:
+        sys.stdout.flush()
+        line = sys.stdin.readline()
+        return line if line else None
+
+    profile = read_profile(args.profile) if args.profile else None
+    with InterviewSession(profile, as_of=args.as_of, engine=args.engine, lang=args.lang) as session:
+        return run_terminal(session, read, sys.stdout.write, save=args.save)
+
+
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``walkthrough`` (a profile told element by element, for trainers) and ``interview``."""
     w = sub.add_parser("walkthrough", help="the assessment told element by element, with facts, rules and citations")
@@ -250,6 +263,14 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
     w.add_argument("--engine", choices=ENGINES, default=None)
     w.add_argument("--step", action="store_true", help="wait for Enter between steps (end of input stops)")
     w.set_defaults(run=_cmd_walkthrough)
+
+    i = sub.add_parser("interview", help="a guided interview: the most useful question first, the assessment after each answer")
+    i.add_argument("profile", nargs="?", help="a partial profile to start from (default: an empty one)")
+    i.add_argument("--as-of", type=_date, default=None, help="assess as of this date (default: today)")
+    i.add_argument("--lang", choices=LANGUAGES, default="en")
+    i.add_argument("--engine", choices=ENGINES, default=None)
+    i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends (nothing is saved without it)")
+    i.set_defaults(run=_cmd_interview)
 
 
 def main(argv: list[str] | None = None) -> int:

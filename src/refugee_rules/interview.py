@@ -196,3 +196,114 @@ def _diff(before: Assessment, after: Assessment) -> list[Change]:
         if old.get(f.id) != f.status:
             out.append(Change(id=f.id, title=f.title, before=old.get(f.id), after=f.status))
     return out
+
+
+# --- the terminal interview (``refugee-rules interview``) ------------------------------------------
+
+QUIT_WORDS = frozenset({"quit", "q", "exit", "выход", "выйти"})
+SKIP_WORDS = frozenset({"skip", "s", "пропустить", "дальше"})
+MAX_CHANGES_SHOWN = 8
+
+
+def _hint(spec: FactSpec, _: Any) -> str:
+    """How to answer a fact of this kind, in the interview's language."""
+    if spec.kind == "bool":
+        return str(_("yes or no"))
+    if spec.kind == "date":
+        return str(_("a date YYYY-MM-DD"))
+    if spec.kind == "country":
+        return str(_("a country code, e.g. GE"))
+    if spec.kind == "number":
+        return str(_("a number"))
+    if spec.kind == "enum":
+        return str(_("one of: %(values)s") % {"values": ", ".join(spec.values)})
+    if spec.kind == "list":
+        values = spec.values or ()
+        text = str(_("a comma-separated list"))
+        if values:
+            text += "; " + str(_("one of: %(values)s") % {"values": ", ".join(values)})
+        elif spec.element is not None and spec.element.kind == "country":
+            text += " " + str(_("of country codes"))
+        return text
+    if spec.kind == "items":
+        return str(_("records in YAML, one {...} per record, fields: %(fields)s")
+                   % {"fields": ", ".join(spec.item_fields)})
+    return str(_("text"))
+
+
+def run_terminal(session: InterviewSession, read: Any, write: Any, save: str | None = None) -> int:
+    """The interview loop: ``read()`` returns one line (``None`` at end of input), ``write(text)`` prints."""
+    from .report import View
+
+    _ = View(session.assessment(), session.lang).L._
+    specs = catalogue()
+    write(_("Guided interview. Answer each question; '?' if the client does not know, 'skip' for the next "
+            "question, 'quit' to stop.") + "\n")
+    ask_client, not_accepted, outcome = _("Ask the client"), _("Not accepted"), _("Outcome")
+    skipped: set[str] = set()
+    asked = 0
+    while True:
+        pending = [q for q in session.next_questions(n=10_000) if q.path not in skipped]
+        if not pending:
+            write("\n" + (_("Nothing more can be settled by asking.") if not skipped else
+                          _("No more questions (some were skipped).")) + "\n")
+            break
+        q = pending[0]
+        asked += 1
+        write(f"\n{asked}. {q.question}\n")
+        if q.client_question:
+            write(f"   {ask_client}: {q.client_question}\n")
+        write(f"   [{q.path}: {_hint(specs[q.path], _)}]\n")
+        stop = False
+        while True:
+            write("> ")
+            line = read()
+            if line is None or line.strip().lower() in QUIT_WORDS:
+                stop = True
+                break
+            text = line.strip()
+            if text.lower() in SKIP_WORDS:
+                skipped.add(q.path)
+                break
+            if not text:
+                continue
+            try:
+                changes = session.answer(q.path, text)
+            except ProfileError as e:
+                for problem in e.problems:
+                    write(f"   {not_accepted}: {problem}\n")
+                continue
+            _show_changes(session, changes, write, _)
+            break
+        if stop:
+            write("\n" + _("Interview stopped.") + "\n")
+            break
+    view = View(session.assessment(), session.lang)
+    write(f"{outcome}: {view.outcome_label()}\n")
+    if save:
+        data = session.profile().model_dump(mode="json", exclude_none=True)
+        with open(save, "w", encoding="utf-8") as fh:
+            yaml.safe_dump(data, fh, allow_unicode=True, sort_keys=False)
+        write(_("Profile saved to %(path)s") % {"path": save} + "\n")
+    return 0
+
+
+def _show_changes(session: InterviewSession, changes: list[Change], write: Any, _: Any) -> None:
+    from .report import View
+
+    view = View(session.assessment(), session.lang)
+    if not changes:
+        write("   " + _("Nothing changed.") + "\n")
+        return
+    write("   " + _("Changed:") + "\n")
+    outcome = _("Outcome")
+    regime = {f.id for f in session.assessment().findings if f.group.startswith("regime:")}
+    ordered = sorted(changes, key=lambda c: (c.id != "outcome", c.id in regime))  # stable: the law first
+    for c in ordered[:MAX_CHANGES_SHOWN]:
+        if c.id == "outcome":
+            write(f"   * {outcome}: {view.outcome_label()}\n")
+            continue
+        before = view.status(c.before) if c.before else "-"
+        write(f"   * {view.L.t(c.title)}: {before} -> {view.status(c.after)}\n")
+    if len(ordered) > MAX_CHANGES_SHOWN:
+        write("   * " + _("and %(count)d more") % {"count": len(ordered) - MAX_CHANGES_SHOWN} + "\n")

@@ -1,0 +1,153 @@
+"""`refugee-rules interview` driven as a person would: in a pseudo-terminal (pexpect), English and Russian."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pexpect = pytest.importorskip("pexpect")
+
+EXE = str(Path(sys.executable).parent / "refugee-rules")
+TIMEOUT = 120
+QUESTION = re.compile(r"\[([a-z0-9_.]+): ([^\r\n]*)\]\r?\n> ")
+
+
+def _spawn(*args: str) -> "pexpect.spawn":
+    child = pexpect.spawn(EXE, ["interview", *args], encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200))
+    return child
+
+
+def _next_path(child: "pexpect.spawn") -> tuple[str, str]:
+    child.expect(QUESTION)
+    return child.match.group(1), child.match.group(2)
+
+
+def test_english_interview_validates_records_unknown_shows_changes_and_saves(tmp_path):
+    start = tmp_path / "start.yaml"
+    start.write_text("nationalities: [RU]\n", encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    child = _spawn(str(start), "--as-of", "2024-03-01", "--save", str(out))
+    child.expect("Guided interview")
+    answered: dict[str, object] = {}
+    unknown: list[str] = []
+    seen: list[str] = []
+    bad_checked = date_checked = False
+    for _ in range(12):
+        path, hint = _next_path(child)
+        assert path not in seen, f"{path} asked twice"
+        seen.append(path)
+        if hint == "yes or no" and not bad_checked:
+            child.sendline("perhaps")
+            child.expect(f"Not accepted: {re.escape(path)}: expected yes or no")
+            child.expect("> ")
+            child.sendline("yes")
+            answered[path] = True
+            bad_checked = True
+        elif path == "location.country":
+            child.sendline("XX")
+            child.expect("Not accepted: location.country: expected an ISO 3166-1 alpha-2 country code")
+            child.expect("> ")
+            child.sendline("ge")
+            answered[path] = "GE"
+        elif hint.startswith("a date") and not date_checked:
+            child.sendline("2024-02-30")
+            child.expect(f"Not accepted: {re.escape(path)}")
+            child.expect("> ")
+            child.sendline("2022-10-01")
+            answered[path] = "2022-10-01"
+            date_checked = True
+        else:
+            child.sendline("?")
+            unknown.append(path)
+        child.expect(["Changed:", "Nothing changed."])
+    assert bad_checked and unknown
+    path, _hint = _next_path(child)
+    child.sendline("skip")
+    path2, _hint2 = _next_path(child)
+    assert path2 != path
+    child.sendline("quit")
+    child.expect("Interview stopped.")
+    child.expect("Outcome: ")
+    child.expect(f"Profile saved to {re.escape(str(out))}")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = yaml.safe_load(out.read_text(encoding="utf-8"))
+    flat = _flatten(saved)
+    assert flat["nationalities"] == ["RU"]
+    for p, v in answered.items():
+        assert flat[p] == v
+    for p in unknown:
+        assert flat[p] == "unknown"
+
+
+def test_the_location_question_and_its_changes(tmp_path):
+    start = tmp_path / "start.yaml"
+    start.write_text("nationalities: [RU]\nfear: {fears_return: true}\n", encoding="utf-8")
+    child = _spawn(str(start), "--as-of", "2024-03-01", "--engine", "durable")
+    for _ in range(60):
+        path, _hint = _next_path(child)
+        if path == "location.country":
+            child.sendline("GE")
+            child.expect("Changed:")
+            child.expect(r"Outside the country of nationality \(E1\): undetermined -> appears met")
+            break
+        child.sendline("skip")
+    else:
+        pytest.fail("location.country was never asked")
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_russian_interview_until_nothing_more_can_be_settled(tmp_path):
+    start = tmp_path / "start.yaml"
+    start.write_text("nationalities: [RU]\nlocation: {country: GE}\nfear: {fears_return: false}\n", encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    child = _spawn(str(start), "--as-of", "2024-03-01", "--lang", "ru", "--save", str(out))
+    child.expect("Интервью")
+    path, hint = _next_path(child)
+    child.sendline("может быть")
+    child.expect("Не принято")
+    child.expect("> ")
+    count = 1
+    child.sendline("не знаю")
+    while True:
+        i = child.expect([QUESTION, "Больше ничего нельзя выяснить вопросами."])
+        if i == 1:
+            break
+        count += 1
+        assert count < 400
+        child.sendline("не знаю")
+    child.expect("Итог: ")
+    child.expect("Профиль сохранён")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    flat = _flatten(yaml.safe_load(out.read_text(encoding="utf-8")))
+    assert sum(1 for v in flat.values() if v == "unknown") == count
+
+
+def test_nothing_is_saved_without_save(tmp_path):
+    child = _spawn("--as-of", "2024-03-01")
+    child.expect("> ")
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "saved" not in (child.before or "")
+
+
+def _flatten(data: dict, prefix: str = "") -> dict:
+    out: dict = {}
+    for k, v in data.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
