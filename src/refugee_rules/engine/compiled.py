@@ -77,10 +77,10 @@ def _test(t: Test) -> Check:
 
 
 @lru_cache(maxsize=64)
-def _closures(program: Program) -> tuple[tuple[Production, tuple[str, ...], tuple[Check, ...]], ...]:
-    """Each production with the fact paths it needs present (a cheap first filter) and its tests."""
+def _closures(program: Program) -> tuple[tuple[Production, frozenset[str], frozenset[str], tuple[Check, ...]], ...]:
+    """Each production with the tokens and fact paths it needs (cheap set filters first) and its tests."""
     return tuple(
-        (p, tuple(sorted({path for t in p.tests for path in t.paths})), tuple(_test(t) for t in p.tests))
+        (p, frozenset(p.needs), frozenset(path for t in p.tests for path in t.paths), tuple(_test(t) for t in p.tests))
         for p in program.productions
     )
 
@@ -92,10 +92,9 @@ class CompiledBackend:
         """The ids of the productions that fire for these (encoded, known) facts."""
         tokens: set[str] = set()
         fired: list[str] = []
-        for production, paths, checks in _closures(program):
-            if not tokens.issuperset(production.needs):
-                continue
-            if not all(path in facts for path in paths):
+        present = facts.keys()
+        for production, needs, paths, checks in _closures(program):
+            if not (needs <= tokens and paths <= present):
                 continue  # a missing fact satisfies no test: most productions stop here
             if all(check(facts) for check in checks):
                 fired.append(production.id)
