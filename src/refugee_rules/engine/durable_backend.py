@@ -16,7 +16,9 @@ This is the only module that imports it. The wrapper exists because of the habit
   every call into it (a shared host segfaults under threads);
 * no pattern is absence-only (that hangs the engine); absent facts are simply never asserted;
 * every session opens with a fact a no-op rule matches: deleting a session that stored no fact
-  segfaults (measured: a case whose facts no pattern matched crashed the process on delete_state).
+  segfaults (measured: a case whose facts no pattern matched crashed the process on delete_state);
+* one fact may match at most 64 alpha nodes ("error code: 303", MAX_STACK_SIZE in events.c): a test
+  read by many rules (e.g. Russian nationality in every regime rule) goes through an intermediate finding.
 
 Each profile fact is asserted as ``{t: "f", n: path, v: value[, c: count]}``; each element of a list
 that another fact is tested against as ``{t: "e", n: path, v: element}``, and each record of a list of
