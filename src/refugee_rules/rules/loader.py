@@ -27,6 +27,7 @@ from .model import FindingDecl, Rule, RulesetFile, Source
 from .templates import ENVIRONMENT
 
 SOURCES_FILE = "sources.yaml"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader where built: same result, faster
 MAX_FILE_BYTES = 2_000_000
 
 
@@ -96,7 +97,7 @@ def _read_yaml(path: Path, label: str, problems: list[str]) -> Any:
         problems.append(f"{label}: larger than {MAX_FILE_BYTES} bytes")
         return None
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         problems.append(f"{label}: not valid YAML: {str(e).splitlines()[0]}")
         return None
