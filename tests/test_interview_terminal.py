@@ -85,7 +85,7 @@ def test_english_interview_validates_records_unknown_shows_changes_and_saves(tmp
         assert flat[p] == "unknown"
 
 
-def test_the_location_question_and_its_changes(tmp_path):
+def test_the_location_question_its_changes_and_a_correction(tmp_path):
     start = tmp_path / "start.yaml"
     start.write_text("nationalities: [RU]\nfear: {fears_return: true}\n", encoding="utf-8")
     child = _spawn(str(start), "--as-of", "2024-03-01", "--engine", "durable")
@@ -95,6 +95,9 @@ def test_the_location_question_and_its_changes(tmp_path):
             child.sendline("GE")
             child.expect("Changed:")
             child.expect(r"Outside the country of nationality \(E1\): undetermined -> appears met")
+            child.expect("> ")
+            child.sendline("location.country = RU")  # correcting an earlier answer (the engine session replays)
+            child.expect(r"Outside the country of nationality \(E1\): appears met -> appears not met")
             break
         child.sendline("skip")
     else:

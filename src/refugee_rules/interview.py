@@ -239,6 +239,7 @@ def run_terminal(session: InterviewSession, read: Any, write: Any, save: str | N
     specs = catalogue()
     write(_("Guided interview. Answer each question; '?' if the client does not know, 'skip' for the next "
             "question, 'quit' to stop.") + "\n")
+    write(_("To correct an earlier answer, type: fact.path = value") + "\n")
     ask_client, not_accepted, outcome = _("Ask the client"), _("Not accepted"), _("Outcome")
     skipped: set[str] = set()
     asked = 0
@@ -267,14 +268,17 @@ def run_terminal(session: InterviewSession, read: Any, write: Any, save: str | N
                 break
             if not text:
                 continue
+            path, value = q.path, text
+            if "=" in text and text.split("=", 1)[0].strip() in specs:  # "path = value": correct any earlier answer
+                path, value = (part.strip() for part in text.split("=", 1))
             try:
-                changes = session.answer(q.path, text)
+                changes = session.answer(path, value)
             except ProfileError as e:
                 for problem in e.problems:
                     write(f"   {not_accepted}: {problem}\n")
                 continue
             _show_changes(session, changes, write, _)
-            break
+            break  # after a correction of an earlier answer the next question is chosen again
         if stop:
             write("\n" + _("Interview stopped.") + "\n")
             break
