@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from refugee_rules.facts import AS_OF, FactSpec, catalogue
+from refugee_rules.facts import AS_OF, FactSpec, catalogue, nest  # noqa: F401 - nest is re-exported to the tests
 
 COUNTRIES = ["RU", "GE", "KZ", "KG", "AM", "IL", "FI", "DE", "UA", "TR", "MN", "AR", "US"]
 TEXTS = ["Orthodox", "Buddhist", "Buryat", "none", "Art 207.3", "distributing anti-war petitions"]
@@ -69,18 +69,6 @@ def full_flat_profiles(draw: st.DrawFn) -> dict[str, Any]:
     """Every fact given a value (or 'unknown'): the most-informed end of a monotonicity pair."""
     specs = catalogue()
     return {p: draw(fact_value(specs[p])) for p in legal_paths()}
-
-
-def nest(flat: dict[str, Any]) -> dict[str, Any]:
-    """``{"a.b": 1}`` as ``{"a": {"b": 1}}``: the profile mapping the API accepts."""
-    out: dict[str, Any] = {}
-    for path, value in flat.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return out
 
 
 profiles = flat_profiles().map(nest)

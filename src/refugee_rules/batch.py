@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProfileError, RefugeeRulesError
-from .facts import catalogue
+from .facts import catalogue, nest
 from .inputs import MAX_PROFILE_BYTES, read_document
 
 OUTPUT_FORMATS = ("json", "summary-csv")
@@ -103,21 +103,6 @@ def _cell(path: str, text: str) -> Any:
     return text
 
 
-def _nest(flat: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for path, value in flat.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for part in parents:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):  # a column both a value and a section: let validation say so
-                break
-            node = child
-        else:
-            node[leaf] = value
-    return out
-
-
 def _csv(path: Path) -> Iterator[Record]:
     with path.open(newline="", encoding="utf-8", errors="strict") as handle:
         try:
@@ -129,7 +114,7 @@ def _csv(path: Path) -> Iterator[Record]:
                     yield Record(index, ident, error=[f"{len(extra)} more cells than the header has columns"])
                     continue
                 flat = {k: _cell(k, v) for k, v in row.items() if k and v is not None and v.strip()}
-                yield Record(index, ident, _nest(flat))
+                yield Record(index, ident, nest(flat))
         except UnicodeDecodeError as e:
             raise ProfileError([f"not UTF-8 text (byte {e.start}); records after this point cannot be read"],
                                str(path)) from None

@@ -10,27 +10,16 @@ from __future__ import annotations
 
 import datetime as _dt
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
+from .assessment import FindingStatus
 from .assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Outcome, RuleDates,
                          StopPointHit)
 from .engine.ir import Production, Program, finding_token
-from .facts import FactSet, catalogue
+from .facts import FactSet, catalogue, nest
 from .rules.loader import RuleBook
 
 STALE_AFTER_DAYS = 365
-
-
-def _nested(known: dict[str, Any]) -> dict[str, Any]:
-    """``{"a.b": 1}`` as ``{"a": {"b": 1}}``, for explanation templates."""
-    out: dict[str, Any] = {}
-    for path, value in known.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return out
 
 
 @lru_cache(maxsize=4096)
@@ -76,12 +65,12 @@ class Explainer:
         for p in self.fired:
             self.producers.setdefault(p.produces, []).append(p)
             self.fired_for.setdefault(p.finding, []).append(p)
-        self.context = _nested(facts.known)
+        self.context = nest(facts.known)
         self._support: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     # --- status and support ------------------------------------------------------------------
 
-    def status(self, finding: str) -> str:
+    def status(self, finding: str) -> FindingStatus:
         met = finding_token(finding, "met") in self.producers
         not_met = finding_token(finding, "not_met") in self.producers
         if met and not_met:  # the engine guarantees this never happens; the property tests check it
@@ -232,8 +221,9 @@ class Explainer:
             if rule.id in held:
                 continue
             paths = sorted(self.book.facts_read(rule.id))
-            state = ("not_in_force" if rule.id not in self.program.active_rules
-                     else "failed" if rule.id in failed else "undetermined")
+            state: Literal["failed", "undetermined", "not_in_force"] = (
+                "not_in_force" if rule.id not in self.program.active_rules
+                else "failed" if rule.id in failed else "undetermined")
             out.append(Branch.model_construct(
                 rule=rule.id, state=state,
                 facts=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in paths if p in self.facts.known],

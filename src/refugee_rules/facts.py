@@ -165,6 +165,25 @@ def flatten(profile: CaseProfile, as_of: _dt.date) -> FactSet:
     return FactSet(known=known, unknown=frozenset(unknown))
 
 
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """``{"a.b": 1}`` as ``{"a": {"b": 1}}``: fact paths back into the shape of a profile.
+
+    A path whose parent is already a value (not a section) is left out, for validation to report.
+    """
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[leaf] = value
+    return out
+
+
 def encode(spec: FactSpec, value: Any) -> Any:
     """The value as both engines compare it: dates become day ordinals, everything else stays."""
     if value is None:

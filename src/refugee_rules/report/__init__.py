@@ -23,6 +23,7 @@ from jinja2 import ChainableUndefined, Environment, FileSystemLoader, StrictUnde
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..assessment import DISCLAIMER, Assessment, Finding, MissingFact
+from ..facts import nest
 from ..rules.templates import NotStated
 from .i18n import LANGUAGES, N_, check_lang, country_name, gettext_for
 from .svg import checklist_svg, timeline_svg
@@ -123,21 +124,6 @@ class Lang:
 # --- explanations in the report's language ----------------------------------------------------------
 
 
-def _nested(pairs: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for path, value in pairs.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for part in parents:
-            nxt = node.setdefault(part, {})
-            if not isinstance(nxt, dict):
-                break
-            node = nxt
-        else:
-            node[leaf] = value
-    return out
-
-
 class _NotStatedRu(ChainableUndefined):
     """A fact the assessment does not record: '(не указано)', and its attributes are not stated either
     (the report re-renders over the facts the assessment carries, a subset of the profile's)."""
@@ -197,7 +183,7 @@ class View:
             facts.update({x.path: x.value for x in f.facts_used})
             for b in getattr(f, "branches_not_held", []) or []:
                 facts.update({x.path: x.value for x in b.facts})
-        self.context = _nested(facts)
+        self.context = nest(facts)
 
     # the rule book is needed only to re-render explanations in another language
     def _rules(self) -> Any:
