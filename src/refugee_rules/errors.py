@@ -65,17 +65,17 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted({name for m in current for name in m.model_fields})
 
 
+def _is_type_tag(part: Any) -> bool:
+    """pydantic adds the tried type of a union member to an error's location (e.g. 'literal['unknown']')."""
+    return isinstance(part, str) and (
+        part.startswith(("function-", "literal[", "union[", "list[", "json-or-python", "constrained-"))
+        or part in ("bool", "date", "str", "float", "int", "list", "is-instance", "is-instance[date]"))
+
+
 def _path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not isinstance(part, str) or part.startswith(("function-", "literal[", "union[")):
-            continue
-        elif part in ("bool", "date", "str", "float", "int", "list", "is-instance"):
-            continue
-        else:
-            out += ("." if out else "") + part
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
     return out or "(top level)"
 
 
@@ -85,10 +85,7 @@ def describe(err: ValidationError, model: type[BaseModel]) -> list[str]:
     accepts_unknown: set[str] = set()
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
-        # Union members add a type tag to the location (e.g. 'literal['unknown']'): strip to the field.
-        field_loc = tuple(p for p in loc if not (isinstance(p, str) and (
-            p.startswith(("function-", "literal[", "union[", "list[", "json-or-python", "constrained-"))
-            or p in ("bool", "date", "str", "float", "int", "is-instance[date]"))))
+        field_loc = tuple(p for p in loc if not _is_type_tag(p))
         path = _path(field_loc)
         if e["type"] == "extra_forbidden":
             name = str(field_loc[-1])
