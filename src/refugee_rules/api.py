@@ -86,8 +86,8 @@ def assess(
     specs = catalogue()
     encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}
     fired = runner.run(program, encoded)
-    explainer = Explainer(book, program, facts, fired, day, stale_after_days)
-    findings = [explainer.finding(f) for f in book.findings]  # declaration order: as the lawyer arranged them
+    explainer = Explainer(book, program, facts, fired, day, stale_after_days, runner.name)
+    findings = explainer.findings(list(book.findings))  # declaration order: as the lawyer arranged them
     if jurisdiction:  # say where the optional layer changed a Convention finding, and why
         base = assess(case, as_of=day, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days, layers=layers)
         changed = layer_notes(base.findings, findings, jurisdiction)
@@ -105,7 +105,7 @@ def assess(
         outcome=explainer.outcome(findings),
         findings=findings,
         trace=explainer.trace(),
-        evidence=evidence_relied_on(explainer, findings),
+        evidence=evidence_relied_on(findings),
         destinations=destinations,
         destination_notes=destination_notes,
     )

@@ -3,6 +3,10 @@
 NGO developers build on this shape, so it is part of the public contract: every finding has ``id``,
 ``status`` (``met`` | ``not_met`` | ``undetermined``), ``citations`` (each with ``source`` and
 ``pinpoint``), ``facts_used``, ``rules_fired`` and ``missing_facts``. Reports are views of it.
+
+Every value here is frozen, and findings, firings and destination summaries are shared between the
+assessments of cases with the same relevant facts (they are memoised, see ``explain.py``): copy a value
+(``model_copy(update=...)``) to change it; never mutate the lists inside one.
 """
 
 from __future__ import annotations

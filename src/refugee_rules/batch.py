@@ -26,6 +26,7 @@ from typing import Any
 from .errors import ProfileError, RefugeeRulesError
 from .facts import catalogue, nest
 from .inputs import MAX_PROFILE_BYTES, read_document
+from .serialise import assessment_json
 
 OUTPUT_FORMATS = ("json", "summary-csv")
 CHUNK = 16
@@ -219,7 +220,7 @@ def _assess_one(record: Record) -> tuple[bool, str]:
             if fmt == "summary-csv":
                 return True, _summary_row(record.index, record.ident, "assessed", result)
             line = '{"index":%d,"record":%s,"status":"assessed","assessment":%s}\n' % (
-                record.index, json.dumps(record.ident, ensure_ascii=False), result.model_dump_json())
+                record.index, json.dumps(record.ident, ensure_ascii=False), assessment_json(result))
             return True, line
     if fmt == "summary-csv":
         return False, _summary_row(record.index, record.ident, "error", error=" | ".join(problems))

@@ -11,28 +11,23 @@ its source and verbatim quote.
 from __future__ import annotations
 
 from .assessment import EvidenceUsed, Finding
-from .engine.ir import finding_token
-from .explain import Explainer
 
 EVIDENCE_GROUP = "country_evidence"
 
 
-def evidence_relied_on(explainer: Explainer, findings: list[Finding]) -> list[EvidenceUsed]:
+def evidence_relied_on(findings: list[Finding]) -> list[EvidenceUsed]:
     """Each definite evidence finding that some other definite finding was concluded from."""
     by_id = {f.id: f for f in findings}
     items = [f for f in findings if f.group == EVIDENCE_GROUP and f.status in ("met", "not_met")]
     if not items:
         return []
     supporters: dict[str, set[str]] = {f.id: set() for f in items}
-    productions = {p.id: p for p in explainer.fired}
-    for f in findings:
+    for f in findings:  # depends_on is every finding in the support of a definite finding, followed back
         if f.group == EVIDENCE_GROUP or f.status not in ("met", "not_met"):
             continue
-        _, support = explainer._support_of(finding_token(f.id, f.status))
-        for pid in support:
-            p = productions.get(pid)
-            if p is not None and p.finding in supporters:
-                supporters[p.finding].add(f.id)
+        for other in f.depends_on:
+            if other in supporters:
+                supporters[other].add(f.id)
     return [
         EvidenceUsed(
             id=item.id, title=item.title, decision="accepted" if item.status == "met" else "rejected",

@@ -4,22 +4,37 @@ A finding's facts are the facts of every production that fired towards it, follo
 findings it was concluded from, so that re-assessing with only those facts gives the same status.
 An undetermined finding lists the facts its rules read that the profile does not give — following
 undetermined findings it depends on — and the question that would settle each.
+
+A finding's explanation is a pure function of the program, the as-of date, the staleness threshold and the
+state (value, unknown or absent) of the facts it can read: through its rules (in force or not), their
+explanation templates, the findings they read, and the findings it conflicts with. Cases in a caseload share
+most of those states (nationality, documents, route), so explained findings are memoised on exactly that key,
+per program, in a bounded cache: the same case explained cold or from the cache gives the same value
+(``tests/test_explain_cache.py``), and the cache holds no more than ``CACHE_SIZE`` findings per program.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from functools import lru_cache
+import threading
+import weakref
+from functools import cached_property, lru_cache
 from typing import Any, Literal
+
+from jinja2 import meta
 
 from .assessment import FindingStatus
 from .assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Outcome, RuleDates,
                          StopPointHit)
 from .engine.ir import Production, Program, finding_token
 from .facts import FactSet, catalogue, nest
+from .memo import Memo
 from .rules.loader import RuleBook
+from .rules.templates import ENVIRONMENT
 
 STALE_AFTER_DAYS = 365
+CACHE_SIZE = 20_000
+"""Explained findings kept per program; the oldest go first. Bounded so a long caseload runs in flat memory."""
 
 
 @lru_cache(maxsize=4096)
@@ -54,19 +69,135 @@ def _missing_fact(path: str, state: str) -> MissingFact:
                        client_question=spec.client_question or None)
 
 
+# --- memoising explained findings ------------------------------------------------------------------
+
+
+def _template_paths(book: RuleBook, rule_id: str) -> frozenset[str]:
+    """Every fact path an explanation template of the rule may read (all of a section it names)."""
+    rule = book.rules[rule_id]
+    names: set[str] = set()
+    for text in (rule.because, rule.because_not):
+        if text:
+            names |= meta.find_undeclared_variables(ENVIRONMENT.parse(text))
+    return frozenset(p for p in catalogue() for n in names if p == n or p.startswith(n + "."))
+
+
+@lru_cache(maxsize=64)
+def finding_reads(book: RuleBook) -> dict[str, tuple[str, ...]]:
+    """For each finding, every fact path its explained value can depend on (see the module docstring)."""
+    direct: dict[str, set[str]] = {}
+    refers: dict[str, set[str]] = {}
+    for finding, decl in book.findings.items():
+        direct[finding] = set()
+        refers[finding] = set(decl.conflicts_with) & set(book.findings)
+        for rule in book.rules_of(finding):
+            direct[finding] |= book.facts_read(rule.id) | _template_paths(book, rule.id)
+            refers[finding] |= book.findings_read(rule.id)
+    out: dict[str, tuple[str, ...]] = {}
+    for finding in book.findings:
+        seen, stack, paths = {finding}, [finding], set()
+        while stack:
+            current = stack.pop()
+            paths |= direct.get(current, set())
+            for other in refers.get(current, ()):
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        out[finding] = tuple(sorted(paths))
+    return out
+
+
+_UNKNOWN = ("<unknown>",)  # a fact asked and not known: distinct from every value and from absence (None)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a fact value; 1 and 1.0 (and True) stay apart, as they print differently."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (bool, float)):
+        return (type(value), value)
+    return value
+
+
+class _Memos:
+    """The memos of one program: explained findings, firings, whole traces, and the facts a trace reads."""
+
+    def __init__(self) -> None:
+        self.findings: Memo[Finding] = Memo(CACHE_SIZE)
+        self.firings: Memo[Firing] = Memo(CACHE_SIZE)
+        self.traces: Memo[list[Firing]] = Memo(CACHE_SIZE // 4)
+        self.trace_paths: Memo[tuple[str, ...]] = Memo(CACHE_SIZE // 4)
+
+
+_MEMOS: weakref.WeakKeyDictionary[Program, dict[str, _Memos]] = weakref.WeakKeyDictionary()
+_MEMOS_LOCK = threading.Lock()
+
+
+def memos(program: Program, engine: str) -> _Memos:
+    """The memos of a program as evaluated by one engine: the two engines never share an explained value,
+    so the differential tests compare two independent paths from facts to result."""
+    by_engine = _MEMOS.get(program)
+    memo = by_engine.get(engine) if by_engine is not None else None
+    if memo is None:
+        with _MEMOS_LOCK:
+            memo = _MEMOS.setdefault(program, {}).setdefault(engine, _Memos())
+    return memo
+
+
+def _trace_paths(memo: Memo[tuple[str, ...]], program: Program, fired: tuple[str, ...]) -> tuple[str, ...]:
+    """Every fact path the fired productions read (the same for every case where the same ones fire)."""
+    paths = memo.items.get(fired)
+    if paths is None:
+        productions, position = program.productions, program.position
+        paths = tuple(sorted({x for pid in fired for x in productions[position[pid]].fact_paths}))
+        memo.put(fired, paths)
+    return paths
+
+
+def clear_cache() -> None:
+    """Forget every memoised finding and firing (for measurements of the cold path)."""
+    with _MEMOS_LOCK:
+        _MEMOS.clear()
+
+
 class Explainer:
     def __init__(self, book: RuleBook, program: Program, facts: FactSet, fired: frozenset[str], as_of: _dt.date,
-                 stale_after_days: int = STALE_AFTER_DAYS):
+                 stale_after_days: int = STALE_AFTER_DAYS, engine: str = ""):
         self.book, self.program, self.facts, self.as_of = book, program, facts, as_of
         self.stale_after_days = stale_after_days
-        self.fired = [p for p in program.productions if p.id in fired]
-        self.producers: dict[str, list[Production]] = {}
-        self.fired_for: dict[str, list[Production]] = {}  # finding -> its own productions that fired
-        for p in self.fired:
-            self.producers.setdefault(p.produces, []).append(p)
-            self.fired_for.setdefault(p.finding, []).append(p)
-        self.context = nest(facts.known)
+        self.memos = memos(program, engine)
+        position, productions = program.position, program.productions
+        self.fired = [productions[i] for i in sorted(position[pid] for pid in fired)]
         self._support: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+    @cached_property
+    def producers(self) -> dict[str, list[Production]]:
+        """Token -> the fired productions that asserted it (built only when a finding is explained afresh)."""
+        out: dict[str, list[Production]] = {}
+        for p in self.fired:
+            out.setdefault(p.produces, []).append(p)
+        return out
+
+    @cached_property
+    def fired_for(self) -> dict[str, list[Production]]:
+        """Finding -> its own productions that fired."""
+        out: dict[str, list[Production]] = {}
+        for p in self.fired:
+            out.setdefault(p.finding, []).append(p)
+        return out
+
+    @cached_property
+    def context(self) -> dict[str, Any]:
+        """The facts in profile shape, for explanation templates (only rendered when not memoised)."""
+        return nest(self.facts.known)
+
+    @cached_property
+    def _states(self) -> dict[str, Any]:
+        states: dict[str, Any] = {p: _frozen(v) for p, v in self.facts.known.items()}
+        states.update(dict.fromkeys(self.facts.unknown, _UNKNOWN))
+        return states
 
     # --- status and support ------------------------------------------------------------------
 
@@ -173,7 +304,26 @@ class Explainer:
                 )
         return notes
 
-    def finding(self, finding: str) -> Finding:
+    def finding(self, finding: str, memoise: bool = True) -> Finding:
+        """The explained finding: from the memo when a case with the same relevant facts was explained before."""
+        return self.findings([finding], memoise)[0]
+
+    def findings(self, ids: list[str], memoise: bool = True) -> list[Finding]:
+        if not memoise:
+            return [self._explain(f) for f in ids]
+        state, reads, memo = self._states.get, finding_reads(self.book), self.memos.findings
+        context, lookup = (self.as_of, self.stale_after_days), memo.items.get
+        out = []
+        for finding in ids:
+            key = (finding, context, tuple(map(state, reads[finding])))
+            explained = lookup(key)
+            if explained is None:
+                explained = self._explain(finding)
+                memo.put(key, explained)
+            out.append(explained)
+        return out
+
+    def _explain(self, finding: str) -> Finding:
         decl = self.book.findings[finding]
         status = self.status(finding)
         if status == "undetermined":
@@ -232,15 +382,33 @@ class Explainer:
         return out
 
     def trace(self) -> list[Firing]:
-        return [
-            Firing.model_construct(
-                production=p.id, rule=p.rule, finding=p.finding, side=p.side,
-                facts=[FactUsed.model_construct(path=path, value=self.facts.known[path])
-                       for path in sorted({x for t in p.tests for x in t.paths})],
-                concluded=p.produces,
-            )
-            for p in self.fired
-        ]
+        """Every production that fired with the facts it read.
+
+        A trace is a function of which productions fired and the values of the facts they read, memoised on
+        exactly that; each firing in it is memoised on its own facts, so traces share their firings."""
+        fired = tuple(p.id for p in self.fired)
+        paths = _trace_paths(self.memos.trace_paths, self.program, fired)
+        state = self._states.__getitem__
+        key = (fired, tuple(map(state, paths)))
+        traces = self.memos.traces
+        trace = traces.items.get(key)
+        if trace is None:
+            firings = self.memos.firings
+            known = self.facts.known
+            trace = []
+            for p in self.fired:
+                firing_key = (p.id, tuple(map(state, p.fact_paths)))
+                firing = firings.items.get(firing_key)
+                if firing is None:
+                    firing = Firing.model_construct(
+                        production=p.id, rule=p.rule, finding=p.finding, side=p.side,
+                        facts=[FactUsed.model_construct(path=path, value=known[path]) for path in p.fact_paths],
+                        concluded=p.produces,
+                    )
+                    firings.put(firing_key, firing)
+                trace.append(firing)
+            traces.put(key, trace)
+        return list(trace)
 
     def _raised(self, status: str, paths: list[str]) -> bool:
         """An undetermined stop-point finding is still a stop-point once a fact that would trigger it is true."""

@@ -14,10 +14,12 @@ from __future__ import annotations
 import datetime as _dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from .assessment import DestinationSummary, Finding
+from .memo import Memo
 from .rules.loader import RuleBook, builtin_dir
 from .rules.model import RegimeMeta
 
@@ -47,11 +49,11 @@ def covered(meta: dict[str, RegimeMeta]) -> list[str]:
     return sorted(code for code, m in meta.items() if m.covered and code not in (ORIGIN, REGION))
 
 
-def _entry_status(items: list[Finding], by_id: dict[str, Finding]) -> str:
+def _entry_status(book: RuleBook, items: list[Finding]) -> str:
     """met if an uncontested reported entry route fits; not_met if every decided entry finding refuses."""
     entry = [f for f in items if f.topic == "entry"]
-    contested = {f.id for f in entry if f.status == "met"
-                 and any(c.status == "not_met" and c.id in by_id and by_id[c.id].topic == "entry" for c in f.conflicts)}
+    contested = {f.id for f in entry if f.status == "met" and any(
+        c.status == "not_met" and c.id in book.findings and book.findings[c.id].topic == "entry" for c in f.conflicts)}
     if any(f.status == "met" and f.id not in contested for f in entry):
         return "met"
     if any(f.status == "not_met" for f in entry):
@@ -79,22 +81,68 @@ def _summary(code: str, entry: str, risks: list[Finding], conflicts: list[str], 
     return " ".join(parts)
 
 
+@lru_cache(maxsize=16)
+def _destination_of(book: RuleBook) -> dict[str, str]:
+    """Regime finding id -> the destination code its group names."""
+    return {fid: d.group.split(":", 1)[1] for fid, d in book.findings.items()
+            if d.destination is not None and d.role in ("regime", "intermediate") and d.group.startswith("regime:")}
+
+
+class _Row:
+    """A covered destination's summary, a function of its (memoised, immutable) findings, which cases share."""
+
+    def __init__(self, book: RuleBook, code: str, name: str, items: tuple[Finding, ...], as_of: _dt.date,
+                 stale_after_days: int):
+        self.items = items  # kept: the memo key holds their identities, which cannot be reused while they live
+        entry = _entry_status(book, list(items))
+        risks = [f for f in items if f.topic == "risk" and f.status == "met"]
+        self.order = (_ENTRY_ORDER[entry], len(risks), code)
+        conflicts = sorted({f.id for f in items if f.conflicts})
+        stale = _stale(list(items), as_of, stale_after_days)
+        self.fields: dict[str, Any] = dict(
+            code=code, name=name, covered=True, entry=entry,
+            summary=_summary(code, entry, risks, conflicts, stale),
+            findings=[f.id for f in items if f.role == "regime"], risks_flagged=[f.id for f in risks],
+            conflicts=conflicts, stale=stale,
+        )
+        self.ranked: dict[int, DestinationSummary] = {}
+
+    def summary(self, rank: int) -> DestinationSummary:
+        summary = self.ranked.get(rank)
+        if summary is None:  # built from checked findings: constructed without re-validation
+            summary = self.ranked[rank] = DestinationSummary.model_construct(rank=rank, **self.fields)
+        return summary
+
+
+_ROWS: Memo[_Row] = Memo(4096)
+
+
+def _row(book: RuleBook, code: str, name: str, items: list[Finding], as_of: _dt.date, stale_after_days: int) -> _Row:
+    key = (id(book), code, name, as_of, stale_after_days, tuple(map(id, items)))
+    row = _ROWS.items.get(key)
+    if row is None or not all(a is b for a, b in zip(row.items, items)):
+        row = _Row(book, code, name, tuple(items), as_of, stale_after_days)
+        _ROWS.put(key, row)
+    return row
+
+
 def arrange(
     book: RuleBook, findings: list[Finding], destinations: list[str] | None, as_of: _dt.date,
     stale_after_days: int, directories: tuple[Path, ...] | None = None,
 ) -> tuple[list[Finding], list[DestinationSummary], list[str]]:
     """(findings in report order, destination summaries most realistic first, notes)."""
     meta = regime_meta(directories)
+    destination_of = _destination_of(book).get
     by_dest: dict[str, list[Finding]] = {}
     others: list[Finding] = []
     for f in findings:
-        if f.destination is not None and f.role in ("regime", "intermediate") and f.group.startswith("regime:"):
-            by_dest.setdefault(f.group.split(":", 1)[1], []).append(f)
-        else:
+        code = destination_of(f.id)
+        if code is None:
             others.append(f)
+        else:
+            by_dest.setdefault(code, []).append(f)
     if not by_dest:
         return findings, [], []
-    by_id = {f.id: f for f in findings}
     have_rules = sorted(c for c in by_dest if c not in (ORIGIN, REGION))
     notes: list[str] = []
     if destinations:
@@ -105,7 +153,7 @@ def arrange(
                              f"Covered destinations: {', '.join(have_rules)}.")
     else:
         wanted = have_rules
-    summaries: list[DestinationSummary] = []
+    rows: list[_Row] = []
     uncovered: list[DestinationSummary] = []
     for code in wanted:
         items = by_dest.get(code, [])
@@ -118,18 +166,9 @@ def arrange(
                     summary=f"{m.note or 'Not covered by the sources.'} Covered destinations: {', '.join(have_rules)}.",
                 ))
             continue
-        entry = _entry_status(items, by_id)
-        risks = [f for f in items if f.topic == "risk" and f.status == "met"]
-        conflicts = sorted({f.id for f in items if f.conflicts})
-        stale = _stale(items, as_of, stale_after_days)
-        summaries.append(DestinationSummary(
-            code=code, name=name, covered=True, entry=entry,  # type: ignore[arg-type]
-            summary=_summary(code, entry, risks, conflicts, stale),
-            findings=[f.id for f in items if f.role == "regime"], risks_flagged=[f.id for f in risks],
-            conflicts=conflicts, stale=stale,
-        ))
-    summaries.sort(key=lambda s: (_ENTRY_ORDER[s.entry or "undetermined"], len(s.risks_flagged), s.code))
-    summaries = [s.model_copy(update={"rank": i}) for i, s in enumerate(summaries, 1)]
+        rows.append(_row(book, code, name, items, as_of, stale_after_days))
+    rows.sort(key=lambda row: row.order)
+    summaries = [row.summary(rank) for rank, row in enumerate(rows, 1)]
     shown = [s.code for s in summaries]
     if REGION in by_dest and (not destinations or REGION in wanted or EU_MEMBERS & set(shown)):
         shown.append(REGION)

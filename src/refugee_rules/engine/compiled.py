@@ -1,4 +1,4 @@
-"""The compiled backend: each production becomes a plain Python closure, evaluated in one ordered pass.
+"""The compiled backend: the productions become one generated Python function, evaluated in one ordered pass.
 
 It exists because durable-rules cannot be imported on Python 3.13 and later, and because it is
 about thirty times faster for large batches. It shares nothing with the durable-rules backend but
@@ -76,13 +76,55 @@ def _test(t: Test) -> Check:
     raise ValueError(f"operator {op!r} has no compiled form")
 
 
+_SCALAR = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
 @lru_cache(maxsize=64)
-def _closures(program: Program) -> tuple[tuple[Production, frozenset[str], frozenset[str], tuple[Check, ...]], ...]:
-    """Each production with the tokens and fact paths it needs (cheap set filters first) and its tests."""
-    return tuple(
-        (p, frozenset(p.needs), frozenset(path for t in p.tests for path in t.paths), tuple(_test(t) for t in p.tests))
-        for p in program.productions
-    )
+def _evaluator(program: Program) -> Callable[[Facts], list[str]]:
+    """The program as one generated Python function: one ``if`` per production, in dependency order.
+
+    Every fact is read once into a local, every token is a local flag, and a production's guard tests
+    the tokens it needs and the presence of its facts before any comparison, so the common case (a
+    production whose facts or premises are missing) costs a couple of local reads. Scalar comparisons
+    are inlined; the other operators call the same closures as ever (``_test``). Nothing from a
+    ruleset is written into the source: values, paths and production ids are passed in as constants
+    (``K0``, ``K1`` …), so a ruleset cannot inject code.
+    """
+    constants: list[Any] = []
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"K{len(constants) - 1}"
+
+    paths = sorted(program.fact_paths)
+    local = {path: f"v{i}" for i, path in enumerate(paths)}
+    tokens = sorted({p.produces for p in program.productions} | {n for p in program.productions for n in p.needs})
+    flag = {token: f"t{i}" for i, token in enumerate(tokens)}
+    body = [f"    {local[path]} = get({const(path)}, MISSING)" for path in paths]
+    body += [f"    {flag[token]} = False" for token in tokens]
+    for production in program.productions:
+        guard = [flag[n] for n in production.needs]
+        guard += [f"{local[path]} is not MISSING" for path in sorted({x for t in production.tests for x in t.paths})]
+        for t in production.tests:
+            if t.op in _SCALAR and t.ref is None:
+                guard.append(f"{local[t.path]} {_SCALAR[t.op]} {const(t.value)}")
+            else:
+                guard.append(f"{const(_test(t))}(facts)")
+        body.append(f"    if {' and '.join(guard) or 'True'}:")
+        body.append(f"        fired({const(production.id)}); {flag[production.produces]} = True")
+    names = ", ".join(f"K{i}" for i in range(len(constants)))
+    source = (f"def make(MISSING, {names}):\n"
+              f"  def evaluate(facts):\n"
+              f"    out = []\n    fired = out.append\n    get = facts.get\n"
+              + "\n".join(body)
+              + "\n    return out\n  return evaluate\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<refugee_rules program {program.signature}>", "exec"), namespace)  # noqa: S102
+    evaluate: Callable[[Facts], list[str]] = namespace["make"](_MISSING, *constants)
+    return evaluate
+
+
+_MISSING = object()
 
 
 class CompiledBackend:
@@ -90,13 +132,4 @@ class CompiledBackend:
 
     def run(self, program: Program, facts: Facts) -> frozenset[str]:
         """The ids of the productions that fire for these (encoded, known) facts."""
-        tokens: set[str] = set()
-        fired: list[str] = []
-        present = facts.keys()
-        for production, needs, paths, checks in _closures(program):
-            if not (needs <= tokens and paths <= present):
-                continue  # a missing fact satisfies no test: most productions stop here
-            if all(check(facts) for check in checks):
-                fired.append(production.id)
-                tokens.add(production.produces)
-        return frozenset(fired)
+        return frozenset(_evaluator(program)(facts))

@@ -371,8 +371,16 @@ def _describe_ruleset_error(err: ValidationError, data: Any) -> list[str]:
     return lines
 
 
-@lru_cache(maxsize=8)
 def load_cached(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] = frozenset(),
                 layers: tuple[Path, ...] = ()) -> RuleBook:
-    """Rulesets are loaded once per process and per set of directories (and of optional legal layers)."""
+    """Rulesets are loaded once per process and per set of directories (and of optional legal layers).
+
+    The arguments are normalised before the cache lookup: ``load_cached()`` and
+    ``load_cached(None, frozenset(), ())`` are the same book, so its compiled programs and memos are shared.
+    """
+    return _load_cached(directories, frozenset(jurisdictions), tuple(layers))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(directories: tuple[Path, ...] | None, jurisdictions: frozenset[str], layers: tuple[Path, ...]) -> RuleBook:
     return load(directories, jurisdictions, layers)
