@@ -26,7 +26,7 @@ from typing import Any
 from .errors import ProfileError, RefugeeRulesError
 from .facts import catalogue, nest
 from .inputs import MAX_PROFILE_BYTES, read_document
-from .serialise import assessment_json
+from .serialise import assessment_bytes
 
 OUTPUT_FORMATS = ("json", "summary-csv")
 CHUNK = 16
@@ -198,8 +198,13 @@ def summary_header() -> str:
     return buffer.getvalue()
 
 
-def _assess_one(record: Record) -> tuple[bool, str]:
-    """(assessed?, the output line) for one record; never raises."""
+def _utf8(text: str) -> bytes:
+    """Output text as UTF-8; a lone surrogate (from a file name or a JSON escape) is written as its escape."""
+    return text.encode("utf-8", "backslashreplace")
+
+
+def _assess_one(record: Record) -> tuple[bool, bytes]:
+    """(assessed?, the output line in UTF-8) for one record; never raises."""
     from .api import assess
 
     fmt = _settings.get("fmt", "json")
@@ -218,18 +223,18 @@ def _assess_one(record: Record) -> tuple[bool, str]:
             kind, problems = "InternalError", [f"{type(e).__name__} while assessing this record"]
         else:
             if fmt == "summary-csv":
-                return True, _summary_row(record.index, record.ident, "assessed", result)
-            line = '{"index":%d,"record":%s,"status":"assessed","assessment":%s}\n' % (
-                record.index, json.dumps(record.ident, ensure_ascii=False), assessment_json(result))
-            return True, line
+                return True, _utf8(_summary_row(record.index, record.ident, "assessed", result))
+            prefix = '{"index":%d,"record":%s,"status":"assessed","assessment":' % (
+                record.index, json.dumps(record.ident, ensure_ascii=False))
+            return True, assessment_bytes(result, _utf8(prefix), b"}\n")
     if fmt == "summary-csv":
-        return False, _summary_row(record.index, record.ident, "error", error=" | ".join(problems))
+        return False, _utf8(_summary_row(record.index, record.ident, "error", error=" | ".join(problems)))
     error = {"type": kind, "problems": problems}
-    return False, json.dumps({"index": record.index, "record": record.ident, "status": "error", "error": error},
-                             ensure_ascii=False) + "\n"
+    return False, _utf8(json.dumps({"index": record.index, "record": record.ident, "status": "error", "error": error},
+                                   ensure_ascii=False) + "\n")
 
 
-def _assess_chunk(records: list[Record]) -> list[tuple[bool, str]]:
+def _assess_chunk(records: list[Record]) -> list[tuple[bool, bytes]]:
     return [_assess_one(r) for r in records]
 
 
@@ -245,8 +250,8 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 
 
 def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, engine: str | None = None,
-                 fmt: str = "json", workers: int = 1) -> Iterator[tuple[bool, str]]:
-    """(assessed?, output line) per record, in input order; a bounded window in flight across workers."""
+                 fmt: str = "json", workers: int = 1) -> Iterator[tuple[bool, bytes]]:
+    """(assessed?, output line in UTF-8) per record, in input order; a bounded window in flight across workers."""
     if workers <= 1:
         _init(as_of, engine, fmt)
         for record in records:
@@ -288,10 +293,9 @@ def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, e
     if done:
         counts.skipped = done
         records = (r for r in records if r.index >= done)
-    mode = "a" if done else "w"
-    with out.open(mode, encoding="utf-8", newline="") as handle:
+    with out.open("ab" if done else "wb") as handle:
         if fmt == "summary-csv" and not done:
-            handle.write(summary_header())
+            handle.write(_utf8(summary_header()))
             handle.flush()
         for assessed, line in assess_lines(records, as_of=as_of, engine=engine, fmt=fmt, workers=workers):
             handle.write(line)

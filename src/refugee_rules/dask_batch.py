@@ -17,7 +17,7 @@ from typing import Any
 from . import batch
 
 
-def _assess_remote(chunk: list[batch.Record], as_of: _dt.date | None, engine: str | None, fmt: str) -> list[tuple[bool, str]]:
+def _assess_remote(chunk: list[batch.Record], as_of: _dt.date | None, engine: str | None, fmt: str) -> list[tuple[bool, bytes]]:
     batch._init(as_of, engine, fmt)
     return batch._assess_chunk(chunk)
 
@@ -35,9 +35,9 @@ def run(source: str | Path, out: str | Path, *, client: Any = None, address: str
     pending: deque[Any] = deque()
     out = Path(out)
     try:
-        with out.open("w", encoding="utf-8", newline="") as handle:
+        with out.open("wb") as handle:
             if fmt == "summary-csv":
-                handle.write(batch.summary_header())
+                handle.write(batch._utf8(batch.summary_header()))
 
             def drain(n: int) -> None:
                 while len(pending) > n:

@@ -30,6 +30,7 @@ from .engine.ir import Production, Program, finding_token
 from .facts import FactSet, catalogue, nest
 from .memo import Memo
 from .rules.loader import RuleBook
+from .rules.model import FindingDecl
 from .rules.templates import ENVIRONMENT
 
 STALE_AFTER_DAYS = 365
@@ -160,6 +161,11 @@ def clear_cache() -> None:
     """Forget every memoised finding and firing (for measurements of the cold path)."""
     with _MEMOS_LOCK:
         _MEMOS.clear()
+
+
+@lru_cache(maxsize=16)
+def _stop_point_decls(book: RuleBook) -> tuple[FindingDecl, ...]:
+    return tuple(d for d in book.findings.values() if d.stop_point)
 
 
 class Explainer:
@@ -304,13 +310,8 @@ class Explainer:
                 )
         return notes
 
-    def finding(self, finding: str, memoise: bool = True) -> Finding:
-        """The explained finding: from the memo when a case with the same relevant facts was explained before."""
-        return self.findings([finding], memoise)[0]
-
-    def findings(self, ids: list[str], memoise: bool = True) -> list[Finding]:
-        if not memoise:
-            return [self._explain(f) for f in ids]
+    def findings(self, ids: list[str]) -> list[Finding]:
+        """The explained findings: each from the memo when a case with the same relevant facts was explained before."""
         state, reads, memo = self._states.get, finding_reads(self.book), self.memos.findings
         context, lookup = (self.as_of, self.stale_after_days), memo.items.get
         out = []
@@ -420,10 +421,12 @@ class Explainer:
         inclusion = by_id[inclusion_id].status if inclusion_id else None
         hits = [
             StopPointHit(finding=f.id, kind=decl.stop_point.kind, status=f.status, message=decl.stop_point.message)
-            for f in findings
-            if (decl := self.book.findings[f.id]).stop_point and (
+            for decl in _stop_point_decls(self.book)
+            if (f := by_id.get(decl.id)) is not None and decl.stop_point is not None and (
                 f.status in decl.stop_point.when or self._raised(f.status, decl.stop_point.raised_by))
         ]
+        order = {f.id: i for i, f in enumerate(findings)}
+        hits.sort(key=lambda h: order[h.finding])  # in the order the findings are reported
         if hits:
             status = "refer_to_counsel"
             summary = ("Stop-point: " + "; ".join(h.message for h in hits)
