@@ -126,3 +126,16 @@ def test_cli_prints_counts_and_is_quiet_when_piped(tmp_path):
     bad = subprocess.run([COMMAND, "batch", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x.jsonl")],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_lone_surrogate_in_a_record_name_is_an_error_row_not_a_crash(tmp_path):
+    # A JSON escape such as "\udcff" decodes to a lone surrogate, which UTF-8 cannot encode; it once
+    # failed the write and took the whole batch down with an internal error.
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"case_ref": "x\\udcff", "nationalities": ["RU"]}\n{"nationalities": ["RU"]}\n', encoding="ascii")
+    counts = batch.run(source, tmp_path / "out.jsonl", engine="compiled")
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert (counts.read, counts.assessed, counts.errors) == (2, 1, 1)
+    assert lines[0]["status"] == "error" and lines[0]["record"] == "line 1 (x\udcff)"
+    assert any(p.startswith("case_ref") for p in lines[0]["error"]["problems"])
+    assert lines[1]["status"] == "assessed"
