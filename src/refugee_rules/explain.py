@@ -34,8 +34,9 @@ from .rules.model import FindingDecl
 from .rules.templates import ENVIRONMENT
 
 STALE_AFTER_DAYS = 365
-CACHE_SIZE = 20_000
-"""Explained findings kept per program; the oldest go first. Bounded so a long caseload runs in flat memory."""
+CACHE_SIZE = 4096
+"""Explained findings (and firings) kept per program and engine; the oldest go first. Bounded so that a long
+caseload runs in flat memory: full, the memos hold some tens of MB (see benchmarks/README.md)."""
 
 
 @lru_cache(maxsize=4096)

@@ -114,7 +114,7 @@ class _Row:
         return summary
 
 
-_ROWS: Memo[_Row] = Memo(4096)
+_ROWS: Memo[_Row] = Memo(1024)
 
 
 def _row(book: RuleBook, code: str, name: str, items: list[Finding], as_of: _dt.date, stale_after_days: int) -> _Row:

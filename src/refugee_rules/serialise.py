@@ -16,7 +16,7 @@ from pydantic import BaseModel, TypeAdapter
 from .assessment import Assessment
 from .memo import Memo
 
-_PIECES: Memo[tuple[BaseModel, bytes]] = Memo(50_000)
+_PIECES: Memo[tuple[BaseModel, bytes]] = Memo(8192)
 _SHARED = ("findings", "trace")  # lists of values shared between assessments
 
 
