@@ -82,9 +82,47 @@ def _time_inside_durable_c_engine(runner, program, encoded) -> float:  # type: i
     return spent[0] / len(encoded)
 
 
+STAGES = {  # (module file ending, function name) -> what it is
+    ("inputs.py", "profile_from_mapping"): "validate the profile",
+    ("facts.py", "flatten"): "flatten to facts",
+    ("compiled.py", "run"): "evaluate (generated function)",
+    ("explain.py", "findings"): "explain 137 findings (memoised)",
+    ("regimes.py", "arrange"): "order and summarise destinations",
+    ("explain.py", "outcome"): "outcome and stop-points",
+    ("explain.py", "trace"): "trace of firings (memoised)",
+    ("evidence.py", "evidence_relied_on"): "evidence relied on",
+    ("api.py", "profile_hash"): "profile hash for the metadata",
+    ("serialise.py", "assessment_bytes"): "JSON line (memoised pieces)",
+}
+
+
+def _stage_shares(profiles: list, engine: str) -> None:  # type: ignore[type-arg]
+    """Where the time of an assessment in a caseload goes, by pipeline stage (cProfile cumulative shares)."""
+    import cProfile
+    import pstats
+
+    from refugee_rules import assess
+    from refugee_rules.serialise import assessment_bytes
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for p in profiles:
+        assessment_bytes(assess(p, as_of=AS_OF, engine=engine))
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(tt for (_, _, name), (_, _, tt, _, _) in stats.items())
+    for (file, _, name), (_, _, _, cumulative, _) in sorted(stats.items(), key=lambda kv: -kv[1][3]):
+        label = next((text for (suffix, fn), text in STAGES.items() if file.endswith(suffix) and name == fn), None)
+        if label:
+            line(f"  {label}", f"{cumulative / total:.0%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=2000, help="cases per throughput measurement")
+    parser.add_argument("--cases", type=int, default=2000, help="cases per durable-rules throughput measurement")
+    parser.add_argument("--compiled-cases", type=int, default=10000,
+                        help="cases per compiled throughput measurement (each worker starts with empty memos, "
+                             "so a short batch would measure mostly their warm-up)")
     parser.add_argument("--rss-cases", default="10000,100000", help="two batch sizes for the RSS comparison")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
@@ -101,11 +139,12 @@ def main() -> None:
 
     book = load_cached()
     program = compile_program(book, AS_OF)
-    profiles = list(caseload(args.cases))
-    cases = [CaseProfile.model_validate(p) for p in profiles]
+    caseloads = {"compiled": list(caseload(args.compiled_cases)), "durable": list(caseload(args.cases))}
+    cases = [CaseProfile.model_validate(p) for p in caseloads["durable"]]
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}; python {sys.version.split()[0]}")
     print(f"rulesets: {len(book.rules)} rules, {len(book.findings)} findings, {len(program.productions)} productions; "
-          f"caseload of {len(cases):,} distinct profiles recombined from the examples\n")
+          f"caseloads of distinct profiles recombined from the examples: {args.compiled_cases:,} (compiled), "
+          f"{args.cases:,} (durable)\n")
 
     colds = [float(subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True).stdout)
              for _ in range(3)]
@@ -114,6 +153,7 @@ def main() -> None:
     engines = ["compiled"] + (["durable"] if durable_available() else [])
     rates: dict[tuple[str, int], float] = {}
     for engine in engines:
+        profiles = caseloads[engine]
         assess(cases[0], as_of=AS_OF, engine=engine)  # compile and register once
         for label, forget in (("cold", True), ("in a caseload", False)):
             clear_cache()
@@ -135,9 +175,8 @@ def main() -> None:
                 pass
             rates[(engine, workers)] = len(records) / (time.perf_counter() - t)
             if workers == 1:
-                fresh = len(memos(program, engine).findings.items)
-                line(f"{engine}: findings explained afresh in the caseload",
-                     f"{fresh:,} of {len(records) * len(book.findings):,} ({fresh / (len(records) * len(book.findings)):.1%})")
+                fresh, total = memos(program, engine).findings.computed, len(records) * len(book.findings)
+                line(f"{engine}: findings explained afresh in the caseload", f"{fresh:,} of {total:,} ({fresh / total:.1%})")
         target = 5000 if engine == "compiled" else 500
         one = rates[(engine, 1)]
         line(f"{engine}: batch (JSON lines), 1 worker", f"{one:,.0f} cases/s", f">= {target:,}", one >= target)
@@ -150,6 +189,9 @@ def main() -> None:
                                     engine=engine, fmt="summary-csv"):
             pass
         line(f"{engine}: batch (summary CSV), 1 worker", f"{len(profiles) / (time.perf_counter() - t):,.0f} cases/s")
+
+    print("where the time of a compiled assessment + JSON line goes in the caseload (share of profiled time):")
+    _stage_shares(caseloads["compiled"][:1000], "compiled")
 
     specs = catalogue()
     encoded = []
