@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"
@@ -124,3 +125,24 @@ def test_schema_profile_and_assessment():
 def test_usage_errors_exit_2_without_traceback(args):
     result = run(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr and "usage:" in result.stderr
+
+
+def test_stale_after_days_sets_when_regime_rules_are_flagged_as_possibly_outdated(tmp_path):
+    profile = ROOT / "examples" / "profiles" / "igor-novosibirsk-bishkek.yaml"
+
+    def stale_notes(*extra: str) -> int:
+        result = run("assess", str(profile), "--as-of", "2025-06-01", "--format", "json", "--engine", "compiled", *extra)
+        assert result.returncode == 0, result.stderr
+        return sum("verify the current rules" in note for f in json.loads(result.stdout)["findings"] for note in f["notes"])
+
+    assert stale_notes() > 0  # default: sources more than 365 days old are flagged
+    assert stale_notes("--stale-after-days", "3650") == 0
+    assert_clean_error(run("assess", str(profile), "--stale-after-days", "-3"), "--stale-after-days", "whole number")
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(yaml.safe_load(profile.read_text(encoding="utf-8")), default=str) + "\n", encoding="utf-8")
+    for days, expect_stale in (("365", True), ("3650", False)):
+        out = tmp_path / f"out-{days}.jsonl"
+        result = run("batch", str(source), "-o", str(out), "--as-of", "2025-06-01", "--engine", "compiled",
+                     "--stale-after-days", days)
+        assert result.returncode == 0, result.stderr
+        assert ("verify the current rules" in out.read_text(encoding="utf-8")) == expect_stale

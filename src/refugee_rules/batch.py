@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProfileError, RefugeeRulesError
+from .explain import STALE_AFTER_DAYS
 from .facts import catalogue, nest
 from .inputs import MAX_PROFILE_BYTES, read_document
 from .serialise import assessment_bytes
@@ -169,8 +170,8 @@ def count_records(source: str | Path) -> int | None:
 _settings: dict[str, Any] = {}
 
 
-def _init(as_of: _dt.date | None, engine: str | None, fmt: str) -> None:
-    _settings.update(as_of=as_of, engine=engine, fmt=fmt)
+def _init(as_of: _dt.date | None, engine: str | None, fmt: str, stale_after_days: int = STALE_AFTER_DAYS) -> None:
+    _settings.update(as_of=as_of, engine=engine, fmt=fmt, stale_after_days=stale_after_days)
 
 
 def finding_columns() -> list[str]:
@@ -214,7 +215,8 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
         problems = record.error
     else:
         try:
-            result = assess(record.data, as_of=_settings.get("as_of"), engine=_settings.get("engine"))
+            result = assess(record.data, as_of=_settings.get("as_of"), engine=_settings.get("engine"),
+                            stale_after_days=_settings.get("stale_after_days", STALE_AFTER_DAYS))
         except ProfileError as e:
             problems = e.problems
         except RefugeeRulesError as e:
@@ -250,15 +252,17 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 
 
 def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, engine: str | None = None,
-                 fmt: str = "json", workers: int = 1) -> Iterator[tuple[bool, bytes]]:
+                 fmt: str = "json", workers: int = 1,
+                 stale_after_days: int = STALE_AFTER_DAYS) -> Iterator[tuple[bool, bytes]]:
     """(assessed?, output line in UTF-8) per record, in input order; a bounded window in flight across workers."""
     if workers <= 1:
-        _init(as_of, engine, fmt)
+        _init(as_of, engine, fmt, stale_after_days)
         for record in records:
             yield _assess_one(record)
         return
     window: deque[Any] = deque()
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(as_of, engine, fmt)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init,
+                             initargs=(as_of, engine, fmt, stale_after_days)) as pool:
         for chunk in _chunks(records, CHUNK):
             window.append(pool.submit(_assess_chunk, chunk))
             if len(window) >= workers * 4:
@@ -284,7 +288,8 @@ def completed_lines(out: Path, fmt: str) -> int:
 
 
 def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, engine: str | None = None,
-        fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None) -> Counts:
+        fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None,
+        stale_after_days: int = STALE_AFTER_DAYS) -> Counts:
     """Assess every record of ``source`` into ``out``; returns the counts (read = assessed + errors)."""
     out = Path(out)
     records = read_records(source)
@@ -297,7 +302,8 @@ def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, e
         if fmt == "summary-csv" and not done:
             handle.write(_utf8(summary_header()))
             handle.flush()
-        for assessed, line in assess_lines(records, as_of=as_of, engine=engine, fmt=fmt, workers=workers):
+        for assessed, line in assess_lines(records, as_of=as_of, engine=engine, fmt=fmt, workers=workers,
+                                           stale_after_days=stale_after_days):
             handle.write(line)
             handle.flush()
             counts.read += 1

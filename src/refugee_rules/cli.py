@@ -19,6 +19,7 @@ from .api import JURISDICTIONS, assess
 from .assessment import Assessment
 from .engine import ENGINES
 from .errors import RefugeeRulesError
+from .explain import STALE_AFTER_DAYS
 from .inputs import read_profile
 from .profile import CaseProfile
 from .report import DEPTHS, FORMATS, LANGUAGES, render
@@ -41,6 +42,16 @@ def _date(text: str) -> _dt.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+STALE_HELP = (f"warn when a regime rule rests on a source older than N days before the as-of date "
+              f"(default {STALE_AFTER_DAYS})")
+
+
+def _days(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a whole number of days (0 or more), got {text!r}")
+
+
 def _write(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -52,7 +63,7 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     profile = read_profile(args.profile)
     rulesets = tuple(args.rulesets) if args.rulesets else None
     result = assess(profile, as_of=args.as_of, engine=args.engine, rulesets=rulesets, jurisdiction=args.jurisdiction,
-                    layers=tuple(args.layer or ()))
+                    layers=tuple(args.layer or ()), stale_after_days=args.stale_after_days)
     timeline = None
     if args.format == "html":  # the per-destination timeline: the same profile assessed at each rule change
         from .report.timeline import timeline as _timeline
@@ -118,7 +129,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         progress = tqdm(total=total, unit="case", file=sys.stderr, dynamic_ncols=True)
     try:
         counts = batch.run(args.input, args.output, as_of=args.as_of, engine=args.engine, fmt=args.format,
-                           workers=args.workers, resume=args.resume, progress=progress)
+                           workers=args.workers, resume=args.resume, progress=progress,
+                           stale_after_days=args.stale_after_days)
     finally:
         if progress is not None:
             progress.close()
@@ -146,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", help="write here instead of standard output")
     a.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
+    a.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
     a.set_defaults(run=_cmd_assess)
 
     q = sub.add_parser("questions", help="the questions that would settle what is undetermined, most useful first")
@@ -182,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--as-of", type=_date, default=None)
     b.add_argument("--format", choices=("json", "summary-csv"), default="json")
     b.add_argument("--resume", action="store_true", help="continue after the last complete line of OUTPUT")
+    b.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
     b.set_defaults(run=_cmd_batch)
 
     s = sub.add_parser("schema", help="print a JSON Schema")
