@@ -1,7 +1,8 @@
 """The compiled backend: the productions become one generated Python function, evaluated in one ordered pass.
 
 It exists because durable-rules cannot be imported on Python 3.13 and later, and because it is
-about thirty times faster for large batches. It shares nothing with the durable-rules backend but
+two orders of magnitude faster for large batches (bare evaluation ~15,000 against ~60 cases/s,
+benchmarks/README.md). It shares nothing with the durable-rules backend but
 the productions themselves, so the two agreeing on every profile checks both.
 
 One pass suffices: productions are in dependency order (a finding's rules come after every finding
