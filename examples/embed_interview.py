@@ -6,7 +6,7 @@ replies are scripted. Nothing is written or sent anywhere.
 """
 
 from refugee_rules import ProfileError
-from refugee_rules.interview import InterviewSession
+from refugee_rules import InterviewSession
 
 REPLIES = {  # what this (illustrative) client says, by fact path; anything else: "I don't know"
     "location.country": "GE",

@@ -9,6 +9,7 @@ The public API, all of it (everything else is internal and may change)::
     compare(profile, other=None, *, as_of=None, as_of_other=None, ...) -> Comparison    # what changed, and why
     load_rulesets(layers=(), *, rulesets=None, jurisdiction=None) -> RuleBook          # built-in + your layers
     verify(stored_assessment, profile, *, layers=(), rulesets=None) -> Verification    # audit: re-run and compare
+    InterviewSession(profile=None, *, as_of=None, engine=None, lang="en")              # ask, answer, re-assess
 
     CaseProfile    the input (pydantic; every field optional; "unknown" = asked, the client does not know)
     Assessment     the result (pydantic; findings with status, facts used, rules fired, citations, questions)
@@ -28,6 +29,7 @@ from .api import FailedRecord, assess, assess_many, load_rulesets
 from .assessment import Assessment
 from .compare import compare
 from .errors import EngineError, ProfileError, RefugeeRulesError, RulesetError
+from .interview import InterviewSession
 from .profile import UNKNOWN, CaseProfile
 from .questions import questions
 from .verify import verify
@@ -38,6 +40,7 @@ __all__ = [
     "CaseProfile",
     "EngineError",
     "FailedRecord",
+    "InterviewSession",
     "ProfileError",
     "RefugeeRulesError",
     "RulesetError",
