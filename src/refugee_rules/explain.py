@@ -164,6 +164,13 @@ def clear_cache() -> None:
         _MEMOS.clear()
 
 
+def _grouped(productions: list[Production], attribute: str) -> dict[str, list[Production]]:
+    out: dict[str, list[Production]] = {}
+    for p in productions:
+        out.setdefault(getattr(p, attribute), []).append(p)
+    return out
+
+
 @lru_cache(maxsize=16)
 def _stop_point_decls(book: RuleBook) -> tuple[FindingDecl, ...]:
     return tuple(d for d in book.findings.values() if d.stop_point)
@@ -182,18 +189,12 @@ class Explainer:
     @cached_property
     def producers(self) -> dict[str, list[Production]]:
         """Token -> the fired productions that asserted it (built only when a finding is explained afresh)."""
-        out: dict[str, list[Production]] = {}
-        for p in self.fired:
-            out.setdefault(p.produces, []).append(p)
-        return out
+        return _grouped(self.fired, "produces")
 
     @cached_property
     def fired_for(self) -> dict[str, list[Production]]:
         """Finding -> its own productions that fired."""
-        out: dict[str, list[Production]] = {}
-        for p in self.fired:
-            out.setdefault(p.finding, []).append(p)
-        return out
+        return _grouped(self.fired, "finding")
 
     @cached_property
     def context(self) -> dict[str, Any]:
