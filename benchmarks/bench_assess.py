@@ -133,7 +133,7 @@ def main() -> None:
     from refugee_rules import CaseProfile, assess, batch
     from refugee_rules.engine import backend, durable_available
     from refugee_rules.engine.ir import compile_program
-    from refugee_rules.explain import clear_cache, memos
+    from refugee_rules.explain import MEMOS, clear_cache
     from refugee_rules.facts import catalogue, encode, flatten
     from refugee_rules.rules import load_cached
 
@@ -176,7 +176,7 @@ def main() -> None:
                     pass
                 rates[(engine, fmt, workers)] = len(records) / (time.perf_counter() - t)
                 if workers == 1 and fmt == "json":
-                    fresh, total = memos(program, engine).findings.computed, len(records) * len(book.findings)
+                    fresh, total = MEMOS.findings.computed, len(records) * len(book.findings)
                     line(f"{engine}: findings explained afresh in the caseload", f"{fresh:,} of {total:,} ({fresh / total:.1%})")
             target = 5000 if engine == "compiled" else 500
             one, many = rates[(engine, fmt, 1)], rates[(engine, fmt, args.workers)]

@@ -8,16 +8,14 @@ undetermined findings it depends on — and the question that would settle each.
 A finding's explanation is a pure function of the program, the as-of date, the staleness threshold and the
 state (value, unknown or absent) of the facts it can read: through its rules (in force or not), their
 explanation templates, the findings they read, and the findings it conflicts with. Cases in a caseload share
-most of those states (nationality, documents, route), so explained findings are memoised on exactly that key,
-per program, in a bounded cache: the same case explained cold or from the cache gives the same value
-(``tests/test_explain_cache.py``), and the cache holds no more than ``CACHE_SIZE`` findings per program.
+most of those states (nationality, documents, route), so explained findings are memoised on exactly that key
+in a bounded memo, in process memory only: the same case explained cold or from the memo gives the same value
+(``tests/test_explain_cache.py``), and the memo holds no more than ``CACHE_SIZE`` findings.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import threading
-import weakref
 from functools import cached_property, lru_cache
 from typing import Any, Literal
 
@@ -35,8 +33,8 @@ from .rules.templates import ENVIRONMENT
 
 STALE_AFTER_DAYS = 365
 CACHE_SIZE = 4096
-"""Explained findings (and firings) kept per program and engine; the oldest go first. Bounded so that a long
-caseload runs in flat memory: full, the memos hold some tens of MB (see benchmarks/README.md)."""
+"""Explained findings (and firings) kept, over all programs and engines; the oldest go first. Bounded so that a
+long caseload runs in flat memory (see benchmarks/README.md)."""
 
 
 @lru_cache(maxsize=4096)
@@ -124,7 +122,11 @@ def _frozen(value: Any) -> Any:
 
 
 class _Memos:
-    """The memos of one program: explained findings, firings, whole traces, and the facts a trace reads."""
+    """Explained findings, firings, whole traces, and the facts a trace reads: one bounded memo each, for every
+    program and engine together, so the memory they take is bounded however many as-of dates are asked about.
+    Every key starts with the program (compared by identity, and kept alive by the key, so an identity is never
+    reused while its entries exist) and the engine: the two engines never share an explained value, so the
+    differential tests compare two independent paths from facts to result."""
 
     def __init__(self) -> None:
         self.findings: Memo[Finding] = Memo(CACHE_SIZE)
@@ -132,36 +134,28 @@ class _Memos:
         self.traces: Memo[list[Firing]] = Memo(CACHE_SIZE // 4)
         self.trace_paths: Memo[tuple[str, ...]] = Memo(CACHE_SIZE // 4)
 
-
-_MEMOS: weakref.WeakKeyDictionary[Program, dict[str, _Memos]] = weakref.WeakKeyDictionary()
-_MEMOS_LOCK = threading.Lock()
-
-
-def memos(program: Program, engine: str) -> _Memos:
-    """The memos of a program as evaluated by one engine: the two engines never share an explained value,
-    so the differential tests compare two independent paths from facts to result."""
-    by_engine = _MEMOS.get(program)
-    memo = by_engine.get(engine) if by_engine is not None else None
-    if memo is None:
-        with _MEMOS_LOCK:
-            memo = _MEMOS.setdefault(program, {}).setdefault(engine, _Memos())
-    return memo
+    def clear(self) -> None:
+        for memo in (self.findings, self.firings, self.traces, self.trace_paths):
+            memo.clear()
 
 
-def _trace_paths(memo: Memo[tuple[str, ...]], program: Program, fired: tuple[str, ...]) -> tuple[str, ...]:
+MEMOS = _Memos()
+
+
+def _trace_paths(program: Program, fired: tuple[str, ...]) -> tuple[str, ...]:
     """Every fact path the fired productions read (the same for every case where the same ones fire)."""
-    paths = memo.items.get(fired)
+    key = (program, fired)
+    paths = MEMOS.trace_paths.items.get(key)
     if paths is None:
         productions, position = program.productions, program.position
         paths = tuple(sorted({x for pid in fired for x in productions[position[pid]].fact_paths}))
-        memo.put(fired, paths)
+        MEMOS.trace_paths.put(key, paths)
     return paths
 
 
 def clear_cache() -> None:
     """Forget every memoised finding and firing (for measurements of the cold path)."""
-    with _MEMOS_LOCK:
-        _MEMOS.clear()
+    MEMOS.clear()
 
 
 def _grouped(productions: list[Production], attribute: str) -> dict[str, list[Production]]:
@@ -181,7 +175,7 @@ class Explainer:
                  stale_after_days: int = STALE_AFTER_DAYS, engine: str = ""):
         self.book, self.program, self.facts, self.as_of = book, program, facts, as_of
         self.stale_after_days = stale_after_days
-        self.memos = memos(program, engine)
+        self.scope = (program, engine, as_of, stale_after_days)  # what every memo key of this case starts with
         position, productions = program.position, program.productions
         self.fired = [productions[i] for i in sorted(position[pid] for pid in fired)]
         self._support: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
@@ -314,11 +308,11 @@ class Explainer:
 
     def findings(self, ids: list[str]) -> list[Finding]:
         """The explained findings: each from the memo when a case with the same relevant facts was explained before."""
-        state, reads, memo = self._states.get, finding_reads(self.book), self.memos.findings
-        context, lookup = (self.as_of, self.stale_after_days), memo.items.get
+        state, reads, memo, scope = self._states.get, finding_reads(self.book), MEMOS.findings, self.scope
+        lookup = memo.items.get
         out = []
         for finding in ids:
-            key = (finding, context, tuple(map(state, reads[finding])))
+            key = (scope, finding, tuple(map(state, reads[finding])))
             explained = lookup(key)
             if explained is None:
                 explained = self._explain(finding)
@@ -390,17 +384,17 @@ class Explainer:
         A trace is a function of which productions fired and the values of the facts they read, memoised on
         exactly that; each firing in it is memoised on its own facts, so traces share their firings."""
         fired = tuple(p.id for p in self.fired)
-        paths = _trace_paths(self.memos.trace_paths, self.program, fired)
+        paths = _trace_paths(self.program, fired)
         state = self._states.__getitem__
-        key = (fired, tuple(map(state, paths)))
-        traces = self.memos.traces
+        key = (self.scope, fired, tuple(map(state, paths)))
+        traces = MEMOS.traces
         trace = traces.items.get(key)
         if trace is None:
-            firings = self.memos.firings
+            firings = MEMOS.firings
             known = self.facts.known
             trace = []
             for p in self.fired:
-                firing_key = (p.id, tuple(map(state, p.fact_paths)))
+                firing_key = (self.scope, p.id, tuple(map(state, p.fact_paths)))
                 firing = firings.items.get(firing_key)
                 if firing is None:
                     firing = Firing.model_construct(

@@ -32,3 +32,4 @@ class Memo(Generic[V]):
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+            self.computed = 0
