@@ -82,6 +82,14 @@ def _template_paths(book: RuleBook, rule_id: str) -> frozenset[str]:
     return frozenset(p for p in catalogue() for n in names if p == n or p.startswith(n + "."))
 
 
+@lru_cache(maxsize=4096)
+def _constant_text(book: RuleBook, rule_id: str, held: bool) -> str | None:
+    """The explanation of a rule whose templates read no fact (most do not): rendered once, not once a case."""
+    if _template_paths(book, rule_id):
+        return None
+    return " ".join(book.templates[(rule_id, held)].render().split())
+
+
 @lru_cache(maxsize=64)
 def finding_reads(book: RuleBook) -> dict[str, tuple[str, ...]]:
     """For each finding, every fact path its explained value can depend on (see the module docstring)."""
@@ -264,8 +272,10 @@ class Explainer:
         for p in own_fired:
             if p.rule is None:
                 continue
-            template = self.book.templates[(p.rule, p.side == "held")]
-            text = " ".join(template.render(**self.context).split())
+            text = _constant_text(self.book, p.rule, p.side == "held")
+            if text is None:
+                template = self.book.templates[(p.rule, p.side == "held")]
+                text = " ".join(template.render(**self.context).split())
             if text and text not in sentences:
                 sentences.append(text)
         if status == "undetermined":
