@@ -139,3 +139,22 @@ def test_a_lone_surrogate_in_a_record_name_is_an_error_row_not_a_crash(tmp_path)
     assert lines[0]["status"] == "error" and lines[0]["record"] == "line 1 (x\udcff)"
     assert any(p.startswith("case_ref") for p in lines[0]["error"]["problems"])
     assert lines[1]["status"] == "assessed"
+
+
+def test_unicode_line_separators_in_a_record_stay_inside_its_one_line(tmp_path):
+    # NEL, U+2028 and U+2029 are legal raw inside JSON strings, but readers that split on every Unicode line
+    # break (str.splitlines, JavaScript) would read one record as two: `make fuzz` found it. They are escaped.
+    source = tmp_path / "in.jsonl"
+    records = [
+        {"case_ref": "a\u2028b", "nationalities": ["RU"],
+         "legal_cases": [{"kind": "criminal", "charge": "x\x85y\u2029z", "based_on_protected_conduct": True}]},
+        {"case_ref": "c\x85d", "nationalities": "not a list", "bad\u2028key": 1},
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    counts = batch.run(source, tmp_path / "out.jsonl", engine="compiled")
+    text = (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+    assert counts.read == 2 and len(text.splitlines()) == 2
+    first, second = (json.loads(line) for line in text.splitlines())
+    assert first["status"] == "assessed" and first["assessment"]["metadata"]["case_ref"] == "a\u2028b"
+    assert "x\x85y\u2029z" in json.dumps(first["assessment"], ensure_ascii=False)
+    assert second["status"] == "error" and second["record"] == "line 2 (c\x85d)"

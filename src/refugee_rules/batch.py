@@ -27,7 +27,7 @@ from .errors import ProfileError, RefugeeRulesError
 from .explain import STALE_AFTER_DAYS
 from .facts import catalogue, nest
 from .inputs import MAX_PROFILE_BYTES, read_document
-from .serialise import assessment_bytes
+from .serialise import assessment_bytes, line_safe
 
 OUTPUT_FORMATS = ("json", "summary-csv")
 CHUNK = 16
@@ -228,12 +228,12 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
                 return True, _utf8(_summary_row(record.index, record.ident, "assessed", result))
             prefix = '{"index":%d,"record":%s,"status":"assessed","assessment":' % (
                 record.index, json.dumps(record.ident, ensure_ascii=False))
-            return True, assessment_bytes(result, _utf8(prefix), b"}\n")
+            return True, assessment_bytes(result, line_safe(_utf8(prefix)), b"}\n", one_line=True)
     if fmt == "summary-csv":
         return False, _utf8(_summary_row(record.index, record.ident, "error", error=" | ".join(problems)))
     error = {"type": kind, "problems": problems}
-    return False, _utf8(json.dumps({"index": record.index, "record": record.ident, "status": "error", "error": error},
-                                   ensure_ascii=False) + "\n")
+    return False, line_safe(_utf8(json.dumps({"index": record.index, "record": record.ident, "status": "error",
+                                              "error": error}, ensure_ascii=False) + "\n"))
 
 
 def _assess_chunk(records: list[Record]) -> list[tuple[bool, bytes]]:

@@ -17,7 +17,23 @@ from .assessment import Assessment
 from .memo import Memo
 
 _PIECES: Memo[tuple[BaseModel, bytes]] = Memo(8192)
+_LINE_SAFE_PIECES: Memo[tuple[BaseModel, bytes]] = Memo(8192)
 _SHARED = ("findings", "trace")  # lists of values shared between assessments
+_LINE_BREAKS = ((b"\xc2\x85", b"\\u0085"), (b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+
+
+def line_safe(data: bytes) -> bytes:
+    """UTF-8 JSON with NEL, U+2028 and U+2029 written as escapes.
+
+    JSON allows them raw inside strings, and JSON Lines separates records by ``\\n`` only, but readers that split
+    on every Unicode line break (Python's ``str.splitlines``, JavaScript) would see one record as two. In
+    valid UTF-8 these byte sequences are exactly those characters, and they occur only inside strings, where
+    the escape means the same character: the JSON value is unchanged.
+    """
+    for raw, escaped in _LINE_BREAKS:
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
 
 
 @lru_cache(maxsize=None)
@@ -27,22 +43,29 @@ def _adapter(field: str) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
-def _piece(value: BaseModel) -> bytes:
+def _piece(value: BaseModel, safe: bool) -> bytes:
     """The JSON of one shared value, kept while the value lives (the entry holds it, so its id stays its own)."""
-    hit = _PIECES.items.get(id(value))
+    memo = _LINE_SAFE_PIECES if safe else _PIECES
+    hit = memo.items.get(id(value))
     if hit is not None and hit[0] is value:
         return hit[1]
     text: bytes = value.__pydantic_serializer__.to_json(value)
-    _PIECES.put(id(value), (value, text))
+    if safe:
+        text = line_safe(text)
+    memo.put(id(value), (value, text))
     return text
 
 
-def assessment_bytes(assessment: Assessment, prefix: bytes = b"", suffix: bytes = b"") -> bytes:
+def assessment_bytes(assessment: Assessment, prefix: bytes = b"", suffix: bytes = b"", *,
+                     one_line: bool = False) -> bytes:
     """``prefix + assessment.model_dump_json() + suffix`` in UTF-8, faster when its findings and firings were
-    serialised before. A line is ~330 kB: it is joined once, as bytes (joining text that mixes ASCII and
-    Cyrillic widens every character, which cost more than the serialising saved)."""
+    serialised before; with ``one_line``, passed through :func:`line_safe` (for JSON Lines).
+
+    A line is ~330 kB: it is joined once, as bytes (joining text that mixes ASCII and Cyrillic widens every
+    character, which cost more than the serialising saved).
+    """
     parts: list[bytes] = [prefix]
-    known = _PIECES.items.get
+    known = (_LINE_SAFE_PIECES if one_line else _PIECES).items.get
     for field in Assessment.model_fields:
         value = getattr(assessment, field)
         parts.append(b',"%s":' % field.encode() if len(parts) > 1 else b'{"%s":' % field.encode())
@@ -52,10 +75,11 @@ def assessment_bytes(assessment: Assessment, prefix: bytes = b"", suffix: bytes 
                 if i:
                     parts.append(b",")
                 hit = known(id(item))
-                parts.append(hit[1] if hit is not None and hit[0] is item else _piece(item))
+                parts.append(hit[1] if hit is not None and hit[0] is item else _piece(item, one_line))
             parts.append(b"]")
         else:
-            parts.append(_adapter(field).dump_json(value))
+            text = _adapter(field).dump_json(value)
+            parts.append(line_safe(text) if one_line else text)
     parts.append(b"}")
     parts.append(suffix)
     return b"".join(parts)
