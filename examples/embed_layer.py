@@ -26,9 +26,9 @@ profile = {
 }
 result = assess(profile, as_of="2024-03-01", layers=(LAYER,))
 referral = result.finding("example_ngo.refer_to_lawyer_now")
-print(f"{referral.id}: {referral.status}")
+print(f"{referral.id}: {referral.answer}")
 fear = result.finding("fear_subjective")
-print(f"{fear.id}: {fear.status}: {fear.explanation}")
+print(f"{fear.id}: {fear.answer}: {fear.explanation}")
 for note in fear.notes:
     print(f"  note: {note}")
 

@@ -33,7 +33,7 @@ def test_assess_text_report_is_explained_and_cited():
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "not a legal decision" in out
-    assert "OUTCOME: Likely meets the refugee definition (on the stated facts)" in out
+    assert "OUTCOME: Inclusion appears met on the stated facts; exclusion not screened" in out
     assert "[x] Being persecuted (E3): appears met" in out
     assert "Handbook" in out and "¶¶56-60" in out
     assert "(paragraph number unconfirmed)" in out
@@ -44,10 +44,10 @@ def test_assess_json_is_the_assessment_and_deterministic():
     second = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--format", "json", "--engine", "compiled")
     assert first.returncode == 0 and first.stdout == second.stdout
     data = json.loads(first.stdout)
-    assert data["outcome"]["status"] == "likely_meets"
+    assert data["outcome"]["status"] == "inclusion_met_screening_open"
     assert data["metadata"]["as_of"] == "2024-03-01" and data["metadata"]["engine"] == "compiled"
     for finding in data["findings"]:
-        assert {"id", "status", "citations", "facts_used", "rules_fired", "missing_facts"} <= finding.keys()
+        assert {"id", "kind", "answer", "citations", "facts_used", "rules_fired", "missing_facts"} <= finding.keys()
 
 
 def test_assess_markdown_writes_only_the_requested_file(tmp_path):
@@ -105,8 +105,8 @@ def test_validate_builtin_rulesets():
 def test_validate_reports_file_rule_and_suggestion(tmp_path):
     (tmp_path / "sources.yaml").write_text("- {id: s, title: S, kind: instrument}\n")
     (tmp_path / "x.yaml").write_text(
-        "ruleset: x\ntitle: X\nversion: '1'\nfindings: [{id: f, title: F, asks: A, group: g}]\n"
-        "rules:\n- id: r1\n  concludes: {finding: f, status: met}\n  when: {fact: fear.fears_retrun, eq: true}\n"
+        "ruleset: x\ntitle: X\nversion: '1'\nfindings: [{id: f, kind: element, title: F, asks: A, group: g}]\n"
+        "rules:\n- id: r1\n  concludes: {finding: f, answer: met}\n  when: {fact: fear.fears_retrun, eq: true}\n"
         "  because: b\n  cite: [{source: s, pinpoint: p}]\n"
     )
     assert_clean_error(run("validate", str(tmp_path)), "x.yaml: rule r1", "did you mean 'fear.fears_return'")

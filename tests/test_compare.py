@@ -18,17 +18,17 @@ ruleset: test-dated
 title: dated
 version: "1"
 findings:
-  - {id: border_open, title: "Border open to tourist-visa holders", asks: "Open?", group: "regime:FI", role: regime, destination: FI, topic: entry}
+  - {id: border_open, kind: element, title: "Border open to tourist-visa holders", asks: "Open?", group: "regime:FI", role: regime, destination: FI, topic: entry}
 rules:
   - id: fi.open
-    concludes: {finding: border_open, status: met}
+    concludes: {finding: border_open, answer: met}
     when: {fact: documents.visas, any_item: {type: tourist, zone: schengen}}
     otherwise: nothing
     valid_until: {date: 2022-09-29, precision: day}
     because: "Open."
     cite: [{source: convention-1951, pinpoint: "Art 31"}]
   - id: fi.closed
-    concludes: {finding: border_open, status: not_met}
+    concludes: {finding: border_open, answer: not_met}
     exception_to: fi.open
     when: {fact: documents.visas, any_item: {type: tourist, zone: schengen}}
     otherwise: nothing
@@ -47,13 +47,13 @@ def _rulesets(tmp_path):
 
 
 VISA = {"nationalities": ["RU"], "documents": {"visas": [{"type": "tourist", "zone": "schengen", "issuing_state": "FI"}]},
-        "location": {"country": "RU"}}
+        "location": {"country": "RU"}, "destinations": ["FI"]}
 
 
 def test_two_dates_show_the_rule_change_with_citations_on_each_side(tmp_path):
     c = compare(VISA, as_of="2022-09-01", as_of_other="2022-10-01", engine="compiled", rulesets=_rulesets(tmp_path))
     (change,) = [ch for ch in c.changes if ch.id == "border_open"]
-    assert (change.before.status, change.after.status) == ("met", "not_met")
+    assert (change.before.answer, change.after.answer) == ("met", "not_met")
     assert change.before.rules_fired == ["fi.open"] and "fi.closed" in change.after.rules_fired
     assert any("Art 31" in x for x in change.before.citations) and any("Art 33" in x for x in change.after.citations)
     kinds = {(r.kind, r.subject) for r in change.why}
@@ -74,10 +74,10 @@ def test_profile_and_edited_copy_show_what_would_change_the_outcome(tmp_path):
     edited["fear"]["fears_return"] = False
     c = compare(original, edited, as_of="2024-03-01", engine="compiled")
     ids = {ch.id: ch for ch in c.changes}
-    assert ids["fear_subjective"].before.status == "met" and ids["fear_subjective"].after.status == "not_met"
+    assert ids["fear_subjective"].before.answer == "met" and ids["fear_subjective"].after.answer == "not_met"
     assert any(r.kind == "fact" and r.subject == "fear.fears_return" for r in ids["fear_subjective"].why)
     assert any(r.kind == "finding" and r.subject == "fear_subjective" for r in ids["well_founded_fear"].why)
-    assert c.outcome_before == "likely_meets" and c.outcome_after != "likely_meets"
+    assert c.outcome_before == "inclusion_met_screening_open" and c.outcome_after == "likely_does_not_meet"
     # the CLI, both ways, and in Russian
     b = tmp_path / "b.yaml"
     b.write_text(yaml.safe_dump(edited, allow_unicode=True))

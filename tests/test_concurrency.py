@@ -30,34 +30,34 @@ BACKENDS = ["compiled", "durable"] if durable_available() else ["compiled"]
 RULESET = {
     "ruleset": "concurrency-test", "title": "small ruleset for the concurrency tests", "version": "1",
     "findings": [
-        {"id": "outside", "title": "Outside", "asks": "Outside?", "group": "t"},
-        {"id": "fears", "title": "Fears", "asks": "Fears?", "group": "t", "role": "intermediate"},
-        {"id": "case_open", "title": "Case open", "asks": "Case?", "group": "t"},
-        {"id": "one_nationality", "title": "One nationality", "asks": "One?", "group": "t"},
-        {"id": "overall", "title": "Overall", "asks": "All?", "group": "t", "role": "inclusion"},
+        {"id": "outside", "kind": "element", "title": "Outside", "asks": "Outside?", "group": "t"},
+        {"id": "fears", "kind": "element", "title": "Fears", "asks": "Fears?", "group": "t", "role": "intermediate"},
+        {"id": "case_open", "kind": "element", "title": "Case open", "asks": "Case?", "group": "t"},
+        {"id": "one_nationality", "kind": "element", "title": "One nationality", "asks": "One?", "group": "t"},
+        {"id": "overall", "kind": "element", "title": "Overall", "asks": "All?", "group": "t", "role": "inclusion"},
     ],
     "rules": [
-        {"id": "outside.rule", "concludes": {"finding": "outside", "status": "met"},
+        {"id": "outside.rule", "concludes": {"finding": "outside", "answer": "met"},
          "when": {"all": [{"fact": "nationalities", "empty": False},
                           {"fact": "location.country", "not_in_fact": "nationalities"}]},
          "because": "Outside the country of nationality.", "cite": [{"source": "test-source", "pinpoint": "§1"}]},
-        {"id": "fears.rule", "concludes": {"finding": "fears", "status": "met"},
+        {"id": "fears.rule", "concludes": {"finding": "fears", "answer": "met"},
          "when": {"fact": "fear.fears_return", "eq": True}, "because": "Fears.", "cite": [{"source": "test-source", "pinpoint": "§2"}]},
-        {"id": "case.rule", "concludes": {"finding": "case_open", "status": "met"},
+        {"id": "case.rule", "concludes": {"finding": "case_open", "answer": "met"},
          "when": {"fact": "legal_cases", "any_item": {"based_on_protected_conduct": True, "stage": {"in": ["charged", "trial"]}}},
          "because": "A case.", "cite": [{"source": "test-source", "pinpoint": "§3"}]},
-        {"id": "one.rule", "concludes": {"finding": "one_nationality", "status": "met"},
+        {"id": "one.rule", "concludes": {"finding": "one_nationality", "answer": "met"},
          "when": {"fact": "nationalities", "count_eq": 1}, "because": "One.", "cite": [{"source": "test-source", "pinpoint": "§4"}]},
-        {"id": "overall.rule", "concludes": {"finding": "overall", "status": "met"},
+        {"id": "overall.rule", "concludes": {"finding": "overall", "answer": "met"},
          "when": {"all": [{"finding": "outside", "is": "met"}, {"finding": "fears", "is": "met"},
                           {"any": [{"finding": "case_open", "is": "met"}, {"fact": "fear.harm_likely", "eq": True}]}]},
          "because": "All.", "cite": [{"source": "test-source", "pinpoint": "§5"}]},
-        {"id": "overall.exception", "exception_to": "overall.rule", "concludes": {"finding": "overall", "status": "not_met"},
+        {"id": "overall.exception", "exception_to": "overall.rule", "concludes": {"finding": "overall", "answer": "not_met"},
          "when": {"not": {"finding": "one_nationality", "is": "met"}},
          "because": "More than one nationality.", "cite": [{"source": "test-source", "pinpoint": "§6"}]},
     ],
 }
-SOURCES = [{"id": "test-source", "title": "Test source", "kind": "guidance"}]
+SOURCES = [{"id": "test-source", "kind": "element", "title": "Test source", "kind": "guidance"}]
 
 
 @pytest.fixture(scope="module")

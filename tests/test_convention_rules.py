@@ -35,9 +35,9 @@ def _with(base: dict, **sections: dict) -> dict:
 def test_prosecution_for_evasion_alone_is_not_persecution(engine: str) -> None:
     """HB ¶167-168: an evader who only dislikes service faces prosecution, not persecution."""
     result = assess(EVADER, as_of=AS_OF, engine=engine)
-    assert result.status("ms_dislike_or_fear_only") == "met"
-    assert result.status("military_service_persecution") == "not_met"
-    assert result.status("being_persecuted") == "not_met"
+    assert result.answer("ms_dislike_or_fear_only") == "met"
+    assert result.answer("military_service_persecution") == "not_met"
+    assert result.answer("being_persecuted") == "not_met"
     assert result.outcome.status == "likely_does_not_meet"
 
 
@@ -46,8 +46,8 @@ def test_disproportionate_punishment_on_a_ground_is_persecution(engine: str) -> 
     """HB ¶169: the same evader, punished more severely for a Convention reason, is persecuted."""
     profile = _with(EVADER, military={**EVADER["military"], "punishment_disproportionate_on_ground": True})
     result = assess(profile, as_of=AS_OF, engine=engine)
-    assert result.status("ms_disproportionate_punishment") == "met"
-    assert result.status("being_persecuted") == "met"
+    assert result.answer("ms_disproportionate_punishment") == "met"
+    assert result.answer("being_persecuted") == "met"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -56,18 +56,18 @@ def test_country_evidence_is_read_only_through_the_workers_decision(engine: str)
     buryat = {"nationalities": ["RU"], "location": {"country": "MN"}, "identity": {"ethnic_minority": True},
               "military": {"summoned": True, "evaded": True}}
     unreviewed = assess(buryat, as_of=AS_OF, engine=engine)
-    assert unreviewed.status("ms_discriminatory_recruitment") == "undetermined"
+    assert unreviewed.answer("ms_discriminatory_recruitment") == "undetermined"
     assert "country_evidence.ru_mongolic_peoples_disproportionately_targeted" in {
         m.path for m in unreviewed.finding("ms_discriminatory_recruitment").missing_facts}
     assert unreviewed.evidence == []
     rejected = assess({**buryat, "country_evidence": {"ru_mongolic_peoples_disproportionately_targeted": "rejected",
                                                        "ru_mobilisation_national_republics": "rejected"}},
                       as_of=AS_OF, engine=engine)
-    assert rejected.status("ms_discriminatory_recruitment") == "not_met"
+    assert rejected.answer("ms_discriminatory_recruitment") == "not_met"
     assert {e.decision for e in rejected.evidence} == {"rejected"}
     accepted = assess({**buryat, "country_evidence": {"ru_mongolic_peoples_disproportionately_targeted": "accepted"}},
                       as_of=AS_OF, engine=engine)
-    assert accepted.status("ms_discriminatory_recruitment") == "met"
+    assert accepted.answer("ms_discriminatory_recruitment") == "met"
     (item,) = accepted.evidence
     assert item.id == "coi_ru_mongolic_peoples_targeted" and item.decision == "accepted"
     assert "ms_discriminatory_recruitment" in item.relied_on_by
@@ -77,23 +77,23 @@ def test_country_evidence_is_read_only_through_the_workers_decision(engine: str)
 @pytest.mark.parametrize("engine", ENGINES)
 def test_lgbt_evidence_is_not_in_force_before_the_designation(engine: str) -> None:
     profile = {"country_evidence": {"ru_lgbt_movement_criminalised_2023": "accepted"}}
-    assert assess(profile, as_of="2023-06-01", engine=engine).status("coi_ru_lgbt_movement_criminalised") == "undetermined"
-    assert assess(profile, as_of="2024-01-10", engine=engine).status("coi_ru_lgbt_movement_criminalised") == "met"
+    assert assess(profile, as_of="2023-06-01", engine=engine).answer("coi_ru_lgbt_movement_criminalised") == "undetermined"
+    assert assess(profile, as_of="2024-01-10", engine=engine).answer("coi_ru_lgbt_movement_criminalised") == "met"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_exclusion_is_a_stop_point_unless_only_the_persecutors_label(engine: str) -> None:
     base = {"nationalities": ["RU"], "location": {"country": "GE"}}
     raised = assess({**base, "exclusion": {"acts_contrary_to_un_purposes": True}}, as_of=AS_OF, engine=engine)
-    assert raised.status("exclusion_1f_c") == "undetermined"  # not yet known whether only the label
+    assert raised.answer("exclusion_1f_c") == "not_screened"  # not yet known whether only the label
     assert raised.outcome.status == "refer_to_counsel"
     assert [h.finding for h in raised.outcome.stop_points] == ["exclusion_1f_c"]
     met = assess({**base, "exclusion": {"acts_contrary_to_un_purposes": True, "basis_only_persecutor_label": False}},
                  as_of=AS_OF, engine=engine)
-    assert met.status("exclusion_1f_c") == "met" and met.outcome.status == "refer_to_counsel"
+    assert met.answer("exclusion_1f_c") == "applies" and met.outcome.status == "refer_to_counsel"
     label = assess({**base, "exclusion": {"acts_contrary_to_un_purposes": True, "basis_only_persecutor_label": True}},
                    as_of=AS_OF, engine=engine)
-    assert label.status("exclusion_1f_c") == "not_met"
+    assert label.answer("exclusion_1f_c") == "does_not_apply"
     assert label.outcome.status != "refer_to_counsel"
 
 
@@ -102,13 +102,13 @@ def test_cessation_and_1d_1e_and_article_33(engine: str) -> None:
     base = {"nationalities": ["RU"], "location": {"country": "GE"}}
     ceased = assess({**base, "cessation": {"circumstances_ceased": True, "compelling_reasons_previous_persecution": True}},
                     as_of=AS_OF, engine=engine)
-    assert ceased.status("cessation_1c5") == "not_met"  # the compelling-reasons proviso
+    assert ceased.answer("cessation_1c5") == "does_not_apply"  # the compelling-reasons proviso
     back = assess({**base, "cessation": {"voluntary_return": True}}, as_of=AS_OF, engine=engine)
-    assert back.status("cessation_1c4") == "met" and back.outcome.status == "refer_to_counsel"
+    assert back.answer("cessation_1c4") == "applies" and back.outcome.status == "refer_to_counsel"
     assert assess({**base, "exclusion": {"receives_un_agency_assistance": False}},
-                  as_of=AS_OF, engine=engine).status("article_1d") == "not_met"
+                  as_of=AS_OF, engine=engine).answer("article_1d") == "does_not_apply"
     flagged = assess({**base, "security": {"danger_to_host_security": True}}, as_of=AS_OF, engine=engine)
-    assert flagged.status("article_33_2") == "met"
+    assert flagged.answer("article_33_2") == "applies"
     assert flagged.outcome.status != "refer_to_counsel"  # a consequence flag, not an exclusion clause
 
 
@@ -117,14 +117,14 @@ def test_internal_flight_and_stateless_variant(engine: str) -> None:
     non_state = {"fear": {"agents": ["non_state"]},
                  "internal_flight": {"area_identified": True, "area_accessible": True, "risk_in_area": False,
                                      "relocation_reasonable": True}}
-    assert assess(non_state, as_of=AS_OF, engine=engine).status("no_internal_flight_alternative") == "not_met"
+    assert assess(non_state, as_of=AS_OF, engine=engine).answer("no_internal_flight_alternative") == "not_met"
     state = {**non_state, "fear": {"agents": ["state", "non_state"]}}
-    assert assess(state, as_of=AS_OF, engine=engine).status("no_internal_flight_alternative") == "met"
+    assert assess(state, as_of=AS_OF, engine=engine).answer("no_internal_flight_alternative") == "met"
     stateless = {"nationalities": [], "former_habitual_residence": "RU", "location": {"country": "GE"},
                  "fear": {"fears_return": True, "harm_likely": True}}
     result = assess(stateless, as_of=AS_OF, engine=engine)
-    assert result.status("outside_country_of_nationality") == "met"
-    assert result.status("protection_unavailable") == "met"
+    assert result.answer("outside_country_of_nationality") == "met"
+    assert result.answer("protection_unavailable") == "met"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -140,9 +140,9 @@ def test_eu_layer_changes_a_finding_and_says_why(engine: str) -> None:
     }
     convention = assess(profile, as_of=AS_OF, engine=engine)
     eu = assess(profile, as_of=AS_OF, engine=engine, jurisdiction="EU")
-    assert convention.status("nexus_political_opinion") == "not_met"
-    assert eu.status("nexus_political_opinion") == "met"
-    assert eu.status("eu_refusal_9_2_e") == "met"
+    assert convention.answer("nexus_political_opinion") == "not_met"
+    assert eu.answer("nexus_political_opinion") == "met"
+    assert eu.answer("eu_refusal_9_2_e") == "met"
     note = next(n for n in eu.finding("nexus_political_opinion").notes if n.startswith("EU layer:"))
     assert "not_met under the Convention rules alone, met with the EU layer" in note and "eu.ez.nexus-presumption" in note
     assert eu.metadata.jurisdiction == "EU" and convention.metadata.jurisdiction is None

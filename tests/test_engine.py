@@ -33,14 +33,14 @@ def one_rule(tmp_path: Path, when: str, otherwise: str = "opposite") -> tuple[Pa
         tmp_path,
         f"""\
         - id: r
-          concludes: {{finding: f, status: met}}
+          concludes: {{finding: f, answer: met}}
           otherwise: {otherwise}
           when: {when}
           because: held
           because_not: failed
           cite: [{{source: test-source, pinpoint: "Art 1"}}]
         """,
-        "- {id: f, title: F, asks: 'F?', group: g}\n",
+        "- {id: f, kind: element, title: F, asks: 'F?', group: g}\n",
     )
 
 
@@ -98,28 +98,28 @@ ITEM_CASES_IN = [
 @pytest.mark.parametrize(("when", "profile", "expected"), CASES)
 def test_operator_three_valued(tmp_path, engine, when, profile, expected):
     result = assess(profile, as_of="2024-01-01", engine=engine, rulesets=one_rule(tmp_path, when))
-    assert result.status("f") == expected
+    assert result.answer("f") == expected
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("visas", "expected"), ITEM_CASES)
 def test_any_item_three_valued(tmp_path, engine, visas, expected):
     result = assess({"documents": {"visas": visas}}, as_of="2024-01-01", engine=engine, rulesets=one_rule(tmp_path, ITEM))
-    assert result.status("f") == expected
+    assert result.answer("f") == expected
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("when", "visas", "expected"), ITEM_CASES_IN)
 def test_item_comparisons(tmp_path, engine, when, visas, expected):
     result = assess({"documents": {"visas": visas}}, as_of="2024-01-01", engine=engine, rulesets=one_rule(tmp_path, when))
-    assert result.status("f") == expected
+    assert result.answer("f") == expected
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_kleene_and_or_not(tmp_path, engine):
     when = "{all: [{fact: military.summoned, eq: true}, {not: {any: [{fact: military.deserted, eq: true}, {fact: military.evaded, eq: true}]}}]}"
     rules = one_rule(tmp_path, when)
-    status = lambda m: assess({"military": m}, as_of="2024-01-01", engine=engine, rulesets=rules).status("f")  # noqa: E731
+    status = lambda m: assess({"military": m}, as_of="2024-01-01", engine=engine, rulesets=rules).answer("f")  # noqa: E731
     assert status({"summoned": True, "deserted": False, "evaded": False}) == "met"
     assert status({"summoned": False}) == "not_met"  # false AND unknown = false
     assert status({"summoned": True, "evaded": True}) == "not_met"  # not (unknown OR true) = false
@@ -129,17 +129,17 @@ def test_kleene_and_or_not(tmp_path, engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_one_sided_rule_concludes_nothing_when_it_fails(tmp_path, engine):
     rules = one_rule(tmp_path, "{fact: military.summoned, eq: true}", otherwise="nothing")
-    assert assess({"military": {"summoned": False}}, as_of="2024-01-01", engine=engine, rulesets=rules).status("f") == "undetermined"
+    assert assess({"military": {"summoned": False}}, as_of="2024-01-01", engine=engine, rulesets=rules).answer("f") == "undetermined"
 
 
 EXCEPTION_RULES = """\
 - id: base
-  concludes: {finding: f, status: met}
+  concludes: {finding: f, answer: met}
   when: {fact: military.summoned, eq: true}
   because: summoned
   cite: [{source: test-source, pinpoint: "Art 1"}]
 - id: only-dislike
-  concludes: {finding: f, status: not_met}
+  concludes: {finding: f, answer: not_met}
   exception_to: base
   when: {fact: military.only_dislike_or_fear_of_combat, eq: true}
   because: only dislike
@@ -149,16 +149,16 @@ EXCEPTION_RULES = """\
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_default_logic_exception_overrides_base(tmp_path, engine):
-    rules = ruleset(tmp_path, EXCEPTION_RULES, "- {id: f, title: F, asks: 'F?', group: g}\n")
+    rules = ruleset(tmp_path, EXCEPTION_RULES, "- {id: f, kind: element, title: F, asks: 'F?', group: g}\n")
     status = lambda m: assess({"military": m}, as_of="2024-01-01", engine=engine, rulesets=rules).finding("f")  # noqa: E731
     met = status({"summoned": True, "only_dislike_or_fear_of_combat": False})
-    assert (met.status, met.rules_fired) == ("met", ["base", "only-dislike"])
+    assert (met.answer, met.rules_fired) == ("met", ["base", "only-dislike"])
     excepted = status({"summoned": True, "only_dislike_or_fear_of_combat": True})
-    assert (excepted.status, excepted.rules_fired) == ("not_met", ["only-dislike"])
+    assert (excepted.answer, excepted.rules_fired) == ("not_met", ["only-dislike"])
     assert excepted.citations[0].pinpoint == "Art 2"
     # The base holds but the exception is unknown: not met is not ruled out, so undetermined.
     pending = status({"summoned": True})
-    assert pending.status == "undetermined"
+    assert pending.answer == "undetermined"
     assert [m.path for m in pending.missing_facts] == ["military.only_dislike_or_fear_of_combat"]
 
 
@@ -168,7 +168,7 @@ def test_dated_rule_applies_only_while_in_force(tmp_path, engine):
         tmp_path,
         """\
         - id: dated
-          concludes: {finding: f, status: met}
+          concludes: {finding: f, answer: met}
           when: {fact: documents.internal_passport, eq: true}
           valid_from: {date: 2022-09-19, precision: day, derived: "two days before mobilisation"}
           valid_until: {date: 2023-12-31, precision: month}
@@ -176,13 +176,13 @@ def test_dated_rule_applies_only_while_in_force(tmp_path, engine):
           because: in force
           cite: [{source: test-source, pinpoint: "Art 1"}]
         """,
-        "- {id: f, title: F, asks: 'F?', group: g, role: regime}\n",
+        "- {id: f, kind: element, title: F, asks: 'F?', group: g, role: regime}\n",
     )
     profile = {"documents": {"internal_passport": True}}
-    assert assess(profile, as_of="2022-09-18", engine=engine, rulesets=rules).status("f") == "undetermined"
+    assert assess(profile, as_of="2022-09-18", engine=engine, rulesets=rules).answer("f") == "undetermined"
     during = assess(profile, as_of="2022-09-19", engine=engine, rulesets=rules).finding("f")
-    assert during.status == "met" and not any("verify the current rules" in n for n in during.notes)
-    assert assess(profile, as_of="2024-01-01", engine=engine, rulesets=rules).status("f") == "undetermined"
+    assert during.answer == "met" and not any("verify the current rules" in n for n in during.notes)
+    assert assess(profile, as_of="2024-01-01", engine=engine, rulesets=rules).answer("f") == "undetermined"
     late = assess(profile, as_of="2023-12-01", engine=engine, rulesets=rules).finding("f")
     assert any("verify the current rules" in n for n in late.notes)
 
@@ -235,7 +235,7 @@ def test_compiled_backend_answers_when_durable_rules_cannot_be_imported():
         from refugee_rules import assess
         from refugee_rules.engine import durable_available
         a = assess({"nationalities": ["RU"], "location": {"country": "GE"}}, as_of="2024-01-01")
-        print(durable_available(), a.metadata.engine, a.status("outside_country_of_nationality"))
+        print(durable_available(), a.metadata.engine, a.answer("outside_country_of_nationality"))
         try:
             assess({}, engine="durable")
         except Exception as e:
@@ -251,7 +251,7 @@ def test_sessions_are_deleted_so_more_than_1024_cases_run(tmp_path):
     profile = {"nationalities": ["RU"], "location": {"country": "GE"}}
     for _ in range(1100):
         result = assess(profile, as_of="2024-01-01", engine="durable", rulesets=rules)
-    assert result.status("f") == "met"
+    assert result.answer("f") == "met"
 
 
 @needs_durable

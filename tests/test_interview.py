@@ -72,7 +72,7 @@ def test_compiled_engine_re_evaluates_with_the_same_results():
                         ("fear.agents", "state"), ("fear.reasons_attributed", "political_opinion")]:
         a.answer(path, value)
         b.answer(path, value)
-        assert [f.status for f in a.assessment().findings] == [f.status for f in b.assessment().findings]
+        assert [f.answer for f in a.assessment().findings] == [f.answer for f in b.assessment().findings]
     b.close()
 
 

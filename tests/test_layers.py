@@ -21,7 +21,7 @@ PROFILE = {
 }
 
 FEAR_RULE = {
-    "id": "e2a.fear-stated", "concludes": {"finding": "fear_subjective", "status": "met"},
+    "id": "e2a.fear-stated", "concludes": {"finding": "fear_subjective", "answer": "met"},
     "when": {"fact": "fear.fears_return", "eq": True}, "because": "Layer wording: afraid to return.",
     "cite": [{"source": "unhcr-handbook-2019", "pinpoint": "¶¶37-38", "confirmed": True}],
 }
@@ -52,12 +52,12 @@ def test_the_example_layer_loads_over_the_built_in_rulesets():
 def test_an_override_says_so_in_the_finding_and_an_added_rule_is_named():
     result = assess(PROFILE, as_of=AS_OF, layers=(EXAMPLE,))
     fear = result.finding("fear_subjective")
-    assert fear.status == "met"
+    assert fear.answer == "met"
     assert fear.explanation.startswith("The person told us that they are afraid to go back.")
     assert "overrides the built-in rule e2a.fear-stated" in fear.explanation
     assert any("example-ngo-referral" in n and "overrides the built-in rule e2a.fear-stated" in n for n in fear.notes)
     referral = result.finding("example_ngo.refer_to_lawyer_now")
-    assert referral.status == "met"
+    assert referral.answer == "met"
     assert {c.source for c in referral.citations} == {"example-ngo-referral-policy", "unhcr-handbook-2019"}
     assert any("added by this layer" in n for n in referral.notes)
     plain = assess(PROFILE, as_of=AS_OF)
@@ -70,8 +70,8 @@ def test_the_layer_changes_nothing_else():
     plain = assess(PROFILE, as_of=AS_OF, engine="compiled")
     layered = assess(PROFILE, as_of=AS_OF, engine="compiled", layers=(EXAMPLE,))
     assert plain.outcome == layered.outcome
-    statuses = {f.id: f.status for f in layered.findings if f.id != "example_ngo.refer_to_lawyer_now"}
-    assert statuses == {f.id: f.status for f in plain.findings}
+    statuses = {f.id: f.answer for f in layered.findings if f.id != "example_ngo.refer_to_lawyer_now"}
+    assert statuses == {f.id: f.answer for f in plain.findings}
 
 
 def test_a_reused_rule_id_without_overrides_is_a_load_error(tmp_path):
@@ -102,21 +102,21 @@ def test_overriding_a_rule_that_does_not_exist_is_an_error(tmp_path):
 
 def test_overrides_outside_a_layer_is_an_error(tmp_path):
     d = _layer(tmp_path, [dict(FEAR_RULE, overrides="e2a.fear-stated")],
-               findings=[{"id": "fear_subjective", "title": "t", "asks": "a?", "group": "g"}],
-               sources=[{"id": "unhcr-handbook-2019", "title": "HB", "kind": "guidance"}])
+               findings=[{"id": "fear_subjective", "kind": "element", "title": "t", "asks": "a?", "group": "g"}],
+               sources=[{"id": "unhcr-handbook-2019", "kind": "element", "title": "HB", "kind": "guidance"}])
     with pytest.raises(RulesetError, match="`overrides` is allowed only in a custom layer"):
         load_rulesets(rulesets=(d,))
 
 
 def test_a_layer_is_linted_like_the_built_in_rulesets(tmp_path):
-    rule = {"id": "my.rule", "concludes": {"finding": "my_finding", "status": "met"},
+    rule = {"id": "my.rule", "concludes": {"finding": "my_finding", "answer": "met"},
             "when": {"fact": "fear.fears_retrun", "eq": True}, "because": "x",
             "cite": [{"source": "unhcr-handbook-2019", "pinpoint": "¶38"}]}
-    other = {"id": "my.other", "concludes": {"finding": "my_other", "status": "met"},
+    other = {"id": "my.other", "concludes": {"finding": "my_other", "answer": "met"},
              "when": {"fact": "fear.fears_return", "eq": True}, "because": "x",
              "cite": [{"source": "my-unknown-source", "pinpoint": "§1"}]}
-    d = _layer(tmp_path, [rule, other], findings=[{"id": "my_finding", "title": "t", "asks": "a?", "group": "g"},
-                                                  {"id": "my_other", "title": "t", "asks": "a?", "group": "g"}])
+    d = _layer(tmp_path, [rule, other], findings=[{"id": "my_finding", "kind": "element", "title": "t", "asks": "a?", "group": "g"},
+                                                  {"id": "my_other", "kind": "element", "title": "t", "asks": "a?", "group": "g"}])
     with pytest.raises(RulesetError) as e:
         load_rulesets([d])
     text = str(e.value)
@@ -126,18 +126,18 @@ def test_a_layer_is_linted_like_the_built_in_rulesets(tmp_path):
 
 
 def test_a_layer_cites_its_own_sources(tmp_path):
-    rule = {"id": "my.rule", "concludes": {"finding": "my_finding", "status": "met"},
+    rule = {"id": "my.rule", "concludes": {"finding": "my_finding", "answer": "met"},
             "when": {"fact": "fear.fears_return", "eq": True}, "because": "They fear return.",
             "cite": [{"source": "my-policy", "pinpoint": "§1"}]}
-    d = _layer(tmp_path, [rule], findings=[{"id": "my_finding", "title": "t", "asks": "a?", "group": "g"}],
-               sources=[{"id": "my-policy", "title": "Our policy", "kind": "guidance"}])
+    d = _layer(tmp_path, [rule], findings=[{"id": "my_finding", "kind": "element", "title": "t", "asks": "a?", "group": "g"}],
+               sources=[{"id": "my-policy", "kind": "element", "title": "Our policy", "kind": "guidance"}])
     result = assess({"fear": {"fears_return": False}}, as_of=AS_OF, layers=(d,))
     f = result.finding("my_finding")
-    assert f.status == "not_met" and f.citations[0].source_title == "Our policy"
+    assert f.answer == "not_met" and f.citations[0].source_title == "Our policy"
 
 
 def test_a_duplicate_source_id_in_a_layer_is_an_error(tmp_path):
-    d = _layer(tmp_path, [], sources=[{"id": "convention-1951", "title": "again", "kind": "instrument"}])
+    d = _layer(tmp_path, [], sources=[{"id": "convention-1951", "kind": "element", "title": "again", "kind": "instrument"}])
     with pytest.raises(RulesetError, match="source 'convention-1951' defined twice"):
         load_rulesets([d])
 

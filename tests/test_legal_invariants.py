@@ -26,7 +26,8 @@ F1 = ("exclusion.war_crimes_or_crimes_against_humanity", "exclusion.serious_non_
 INDICATORS = F1 + ("exclusion.receives_un_agency_assistance", "exclusion.national_rights_recognised",
                    "cessation.new_passport_from_consulate", "cessation.reacquired_lost_nationality",
                    "cessation.new_nationality_protection", "cessation.voluntary_return", "cessation.circumstances_ceased")
-RANK = {"refer_to_counsel": 0, "likely_does_not_meet": 1, "undetermined": 2, "likely_meets": 3}
+RANK = {"refer_to_counsel": 0, "likely_does_not_meet": 1, "undetermined": 2, "inclusion_met_screening_open": 3,
+        "likely_meets": 4}
 EU_SOURCES = {"qd-2011-95", "cjeu-ez", "cjeu-shepherd"}
 
 
@@ -39,7 +40,7 @@ def _run(flat: dict, as_of: dt.date, **kw):  # type: ignore[no-untyped-def]
 def test_met_1f_clause_never_yields_likely_meets(flat: dict, clause: str, as_of: dt.date) -> None:
     flat = {**flat, clause: True}
     result = _run(flat, as_of)
-    if any(result.status(f) == "met" for f in ("exclusion_1f_a", "exclusion_1f_b", "exclusion_1f_c")):
+    if any(result.answer(f) == "applies" for f in ("exclusion_1f_a", "exclusion_1f_b", "exclusion_1f_c")):
         assert result.outcome.status == "refer_to_counsel"
     assert result.outcome.status != "likely_meets" or flat.get("exclusion.basis_only_persecutor_label") is True
 
@@ -50,7 +51,7 @@ def test_met_1f_clause_never_yields_likely_meets(flat: dict, clause: str, as_of:
 def test_inside_country_of_nationality_never_likely_meets(flat: dict, nats: list, pick: int, as_of: dt.date) -> None:
     flat = {**flat, "nationalities": nats, "location.country": nats[pick % len(nats)]}
     result = _run(flat, as_of)
-    assert result.status("outside_country_of_nationality") == "not_met"
+    assert result.answer("outside_country_of_nationality") == "not_met"
     assert result.outcome.status != "likely_meets"
 
 
@@ -59,7 +60,7 @@ def test_inside_country_of_nationality_never_likely_meets(flat: dict, nats: list
        as_of=AS_OF_DATES)
 def test_state_agent_means_internal_flight_never_available(flat: dict, others: list, as_of: dt.date) -> None:
     flat = {**flat, "fear.agents": ["state", *others]}
-    assert _run(flat, as_of).status("no_internal_flight_alternative") == "met"
+    assert _run(flat, as_of).answer("no_internal_flight_alternative") == "met"
 
 
 @SETTINGS
@@ -68,7 +69,7 @@ def test_available_other_national_protection_blocks_likely_meets(flat: dict, oth
     flat = {**flat, "nationalities": ["RU", other],
             "other_nationalities": [{"country": other, "protection_available": True, "well_founded_fear_there": False}]}
     result = _run(flat, as_of)
-    assert result.status("no_other_national_protection") == "not_met"
+    assert result.answer("no_other_national_protection") == "not_met"
     assert result.outcome.status != "likely_meets"
 
 
@@ -91,10 +92,10 @@ def test_eu_layer_turns_not_met_into_met_only_through_its_cited_presumptions(fla
     eu_rules = {rid for rid, label in book.rule_files.items() if book.rules[rid] and label.startswith("convention/eu-")}
     for f in convention.findings:
         layered = eu.finding(f.id)
-        if f.status == "met":
-            assert layered.status == "met", f.id  # the layer never takes away a Convention finding
-        if f.status == "not_met" and layered.status == "met":
+        if f.answer == "met":
+            assert layered.answer == "met", f.id  # the layer never takes away a Convention finding
+        if f.answer == "not_met" and layered.answer == "met":
             assert set(layered.rules_fired) & eu_rules, f.id
             assert {c.source for c in layered.citations} & EU_SOURCES, f.id
-        if layered.status != f.status:
+        if layered.answer != f.answer:
             assert any(n.startswith("EU layer:") for n in layered.notes), f.id  # and it says so

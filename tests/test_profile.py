@@ -49,7 +49,7 @@ def test_absent_and_unknown_are_different_states_and_neither_is_false():
     assert "military.summoned" not in facts.known and "military.summoned" in facts.unknown
     assert "military.deserted" not in facts.known and "military.deserted" not in facts.unknown
     result = assess(profile, as_of="2024-01-01")
-    assert result.status("fear_subjective") == "met"
+    assert result.answer("fear_subjective") == "met"
     missing = {m.path: m.state for f in result.findings for m in f.missing_facts}
     assert missing["nationalities"] == "not_asked"
 

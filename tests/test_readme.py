@@ -34,7 +34,7 @@ def test_the_embedding_example_runs_and_prints_what_it_says():
         exec(compile(example, "README.md", "exec"), scope)  # noqa: S102 - our own README
     lines = out.getvalue().splitlines()
     promised = re.findall(r"print\(result\.outcome\.status\)\s*#\s*(\w+)", example)
-    assert promised == [lines[0]] == ["likely_meets"]
+    assert promised == [lines[0]] == ["inclusion_met_screening_open"]
     result = scope["result"]
     assert lines[1] == result.finding("being_persecuted").explanation and "persecut" in lines[1]
     questions = [q.question for q in result.finding("no_other_national_protection").missing_facts]

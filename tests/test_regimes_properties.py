@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from refugee_rules import assess
+from refugee_rules.rules.kinds import KINDS
 from refugee_rules.engine import durable_available
 from refugee_rules.rules import load_cached
 
@@ -50,11 +51,11 @@ def test_conflict_links_are_symmetric_and_resolve() -> None:
 @SETTINGS
 @given(flat=any_flat_profiles, as_of=st.sampled_from(GRID))
 def test_date_grid_no_question_answered_two_ways_unless_conflict_declared(engine: str, flat: dict, as_of: dt.date) -> None:
-    a = assess(nest(flat), as_of=as_of, engine=engine)
-    definite = [f for f in a.findings if f.role == "regime" and f.status in ("met", "not_met")]
+    a = assess(nest(flat), as_of=as_of, engine=engine, destinations="all")
+    definite = [f for f in a.findings if f.role == "regime" and KINDS[f.kind].side_of_answer(f.answer) != "undetermined"]
     for f, g in combinations(definite, 2):
         df, dg = BOOK.findings[f.id], BOOK.findings[g.id]
-        if (df.destination, df.question) == (dg.destination, dg.question) and f.status != g.status:
+        if (df.destination, df.question) == (dg.destination, dg.question) and f.answer != g.answer:
             assert g.id in df.conflicts_with and {c.id for c in f.conflicts} >= {g.id}, (f.id, g.id, as_of)
 
 
@@ -64,7 +65,7 @@ def test_date_grid_no_question_answered_two_ways_unless_conflict_declared(engine
 def test_as_of_before_valid_from_removes_the_rule(engine: str, flat: dict, rule, data) -> None:
     earliest = dt.date(2021, 1, 1)
     before = data.draw(st.dates(min_value=earliest, max_value=rule.valid_from.date - dt.timedelta(days=1)))
-    a = assess(nest(flat), as_of=before, engine=engine)
+    a = assess(nest(flat), as_of=before, engine=engine, destinations="all")
     assert all(firing.rule != rule.id for firing in a.trace)
     assert all(rule.id not in f.rules_fired for f in a.findings)
 
@@ -75,11 +76,11 @@ def test_as_of_before_valid_from_removes_the_rule(engine: str, flat: dict, rule,
 def test_internal_passport_only_never_told_they_may_enter_elsewhere(engine: str, flat: dict, as_of: dt.date) -> None:
     flat = {k: v for k, v in flat.items() if not k.startswith("documents.travel_passport")}
     flat.update({"documents.internal_passport": True, "documents.travel_passport.held": False})
-    a = assess(nest(flat), as_of=as_of, engine=engine)
+    a = assess(nest(flat), as_of=as_of, engine=engine, destinations="all")
     for f in a.findings:
         decl = BOOK.findings[f.id]
-        if decl.topic == "entry" and f.status == "met" and decl.role == "regime":
+        if f.kind == "entry" and f.answer == "allowed" and decl.role == "regime":
             assert decl.destination in INTERNAL_ONLY_COUNTRIES and decl.question == "entry.internal_passport", f.id
     for d in a.destinations:
-        if d.entry == "met":
+        if d.entry == "allowed":
             assert d.code in INTERNAL_ONLY_COUNTRIES, d.code

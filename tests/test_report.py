@@ -89,7 +89,7 @@ def test_order_outcome_elements_unknowns_scope(boris, fmt):
         import html as _html
 
         out = _html.unescape(out)
-    outcome = out.index("Likely meets the refugee definition")
+    outcome = out.index("Inclusion appears met on the stated facts; exclusion not screened")
     disclaimer = out.index("not a legal decision")
     first_element = min(out.index(f.title) for f in _elements(boris))
     scope = out.rindex("Scope")
@@ -124,20 +124,21 @@ ruleset: test
 title: test
 version: "1"
 findings:
-  - {id: alpha, title: "Alpha element", asks: "Alpha?", group: g}
+  - {id: alpha, kind: element, title: "Alpha element", asks: "Alpha?", group: g}
   - id: excl
+    kind: clause
     title: "Exclusion check"
     asks: "Excluded?"
     group: z
-    stop_point: {when: [met, undetermined], kind: exclusion, message: "Possible exclusion."}
+    stop_point: {when: [applies, not_screened], kind: exclusion, message: "Possible exclusion."}
 rules:
   - id: a
-    concludes: {finding: alpha, status: met}
+    concludes: {finding: alpha, answer: met}
     when: {fact: fear.fears_return, eq: true}
     because: "Fears."
     cite: [{source: convention-1951, pinpoint: "Art 1A(2)"}]
   - id: x
-    concludes: {finding: excl, status: met}
+    concludes: {finding: excl, answer: applies}
     when: {fact: exclusion.war_crimes_or_crimes_against_humanity, eq: true}
     because: "Serious reasons."
     cite: [{source: convention-1951, pinpoint: "Art 1F(a)"}]
@@ -210,7 +211,7 @@ def test_html_has_a4_print_css_and_inline_svg_checklist(boris):
     assert "@page" in html and "A4" in html
     assert html.count("<svg") >= 1 and 'class="checklist"' in html
     for f in _elements(boris):
-        assert f"status-{f.status}" in html
+        assert f"status-{f.answer}" in html
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,7 +11,7 @@ from refugee_rules import RulesetError
 from refugee_rules.rules import builtin_dir, load
 
 SOURCES = "- {id: convention-1951, title: Convention, kind: instrument}\n"
-FINDINGS = "findings:\n  - {id: f, title: F, asks: 'F?', group: g}\n  - {id: g2, title: G, asks: 'G?', group: g}\n"
+FINDINGS = "findings:\n  - {id: f, kind: element, title: F, asks: 'F?', group: g}\n  - {id: g2, kind: element, title: G, asks: 'G?', group: g}\n"
 
 
 def write(tmp_path: Path, rules: str, findings: str = FINDINGS) -> Path:
@@ -26,7 +26,7 @@ def rule(rid: str = "r", finding: str = "f", when: str = "{fact: military.summon
          extra: str = "", source: str = "convention-1951") -> str:
     return f"""\
 - id: {rid}
-  concludes: {{finding: {finding}, status: {status}}}
+  concludes: {{finding: {finding}, answer: {status}}}
   when: {when}
   because: because
   cite: [{{source: {source}, pinpoint: "Art 1A(2)"}}]
@@ -112,3 +112,34 @@ def test_a_rule_needs_a_citation(tmp_path):
 def test_all_problems_are_reported_at_once(tmp_path):
     text = problems(tmp_path, rule(when="{fact: nope, eq: true}") + rule("r2", "g2", source="nope"))
     assert "unknown fact 'nope'" in text and "citation source 'nope'" in text
+
+
+def test_a_finding_declares_the_kind_of_question_it_answers(tmp_path):
+    findings = "findings:\n  - {id: f, title: F, asks: 'F?', group: g}\n"
+    assert "findings[0].kind: Field required" in problems(tmp_path, rule(), findings)
+
+
+def test_a_risk_is_flagged_never_met_and_never_settled_by_a_rule_of_its_own(tmp_path):
+    findings = "findings:\n  - {id: f, kind: risk, title: 'Is a risk reported for this person?', asks: 'F?', group: g}\n"
+    text = problems(tmp_path, rule(status="met"), findings)
+    assert "a risk finding is concluded flagged or not_reported, not 'met'" in text
+    other = tmp_path / "other"
+    other.mkdir()
+    text = problems(other, rule(status="not_reported"), findings)
+    assert "would let a statement settle the risk" in text
+
+
+def test_titles_are_positive_and_regime_titles_are_questions(tmp_path):
+    findings = ("findings:\n  - {id: f, kind: entry, title: 'Estonia: no entry for Russians', asks: 'F?', group: g}\n"
+                "  - {id: c, kind: claim, title: 'Is Estonia visa-free?', asks: 'F?', group: g}\n")
+    text = problems(tmp_path, rule(status="refused") + rule("r2", "c", status="claimed"), findings)
+    assert "is phrased as a negation" in text
+    assert "a entry finding's title is the question it answers" in text
+    assert "finding 'c': a claim says why its source doubts it" in text
+
+
+def test_a_condition_on_a_finding_uses_that_findings_words(tmp_path):
+    findings = FINDINGS + "  - {id: k, kind: clause, title: K, asks: 'K?', group: g}\n"
+    text = problems(tmp_path, rule() + rule("r2", "g2", when="{finding: f, is: applies}")
+                    + rule("r3", "k", status="applies"), findings)
+    assert "finding 'f' (a element) is met or not_met, not 'applies'" in text

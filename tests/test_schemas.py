@@ -52,6 +52,6 @@ def test_the_schemas_are_json_schema_documents_with_the_public_contract():
     assert profile["type"] == "object" and "nationalities" in profile["properties"]
     assert profile.get("additionalProperties") is False  # unknown keys are rejected, so a form cannot invent fields
     finding = assessment["$defs"]["Finding"]["properties"]
-    assert {"id", "status", "citations", "facts_used", "rules_fired", "missing_facts"} <= set(finding)
+    assert {"id", "kind", "answer", "citations", "facts_used", "rules_fired", "missing_facts"} <= set(finding)
     metadata = assessment["$defs"]["Metadata"]["properties"]
     assert {"library_version", "rulesets_hash", "engine", "as_of", "profile_hash"} <= set(metadata)

@@ -57,7 +57,7 @@ def test_a_different_profile_is_reported_with_the_findings_that_changed(tmp_path
     result = verify(stored, edited)
     assert not result.identical and result.profile_changed and not result.rules_changed
     assert "fear_subjective" in result.findings_changed
-    assert "finding fear_subjective: status met -> not_met" in result.report()
+    assert "finding fear_subjective: answer met -> not_met" in result.report()
     profile.write_text(yaml.safe_dump(edited), encoding="utf-8")
     assert main(["verify", str(stored), str(profile)]) == 1
     out = capsys.readouterr().out
@@ -93,10 +93,10 @@ def test_a_tampered_finding_is_named(tmp_path):
     stored, _ = _stored(tmp_path, engine="compiled")
     data = json.loads(stored.read_text())
     target = next(f for f in data["findings"] if f["id"] == "being_persecuted")
-    target["status"] = "not_met"
+    target["answer"] = "not_met"
     result = verify(data, PROFILE)
     assert result.findings_changed == ["being_persecuted"]
-    assert any(line.startswith("finding being_persecuted: status not_met -> met") for line in result.differences)
+    assert any(line.startswith("finding being_persecuted: answer not_met -> met") for line in result.differences)
 
 
 def test_bad_input_exits_2(tmp_path, capsys):

@@ -21,8 +21,8 @@ from .facts import catalogue, encode, flatten
 from .inputs import profile_from_mapping
 from .profile import CaseProfile
 from .layers import custom_layer_notes
-from .regimes import arrange
-from .rules.loader import RuleBook, builtin_dir, load_cached
+from .regimes import Scope, arrange
+from .rules.loader import RuleBook, load_cached
 
 
 JURISDICTIONS = ("EU",)
@@ -44,6 +44,19 @@ def _as_date(as_of: _dt.date | str | None) -> _dt.date:
         raise ProfileError([f"as_of: expected a date YYYY-MM-DD, got {as_of!r}"]) from None
 
 
+def check_scope(destinations: Any) -> Scope:
+    """``None``, ``"all"`` or a list of ISO country codes; anything else is a clear error."""
+    if destinations is None or destinations == "all":
+        return destinations  # type: ignore[no-any-return]
+    if isinstance(destinations, str):
+        destinations = [d.strip() for d in destinations.split(",") if d.strip()]
+    if not isinstance(destinations, (list, tuple)) or not all(
+            isinstance(d, str) and len(d) == 2 and d.isalpha() and d.isupper() for d in destinations):
+        raise ProfileError([f"destinations: expected 'all' or a list of ISO country codes such as ['GE', 'AM'], "
+                            f"got {destinations!r}"])
+    return list(destinations)
+
+
 def profile_hash(profile: CaseProfile) -> str:
     return hashlib.sha256(profile.model_dump_json(exclude_none=True).encode()).hexdigest()
 
@@ -57,6 +70,7 @@ def assess(
     stale_after_days: int = STALE_AFTER_DAYS,
     jurisdiction: str | None = None,
     layers: tuple[str | Path, ...] = (),
+    destinations: Scope = None,
     _runner: Backend | None = None,
 ) -> Assessment:
     """Assess one case profile against the rules in force on ``as_of`` (default: today).
@@ -70,6 +84,9 @@ def assess(
     ``jurisdiction`` selects an optional legal layer on top of the Convention (``"EU"``: the Qualification
     Directive 2011/95/EU as read in CJEU *Shepherd* and *EZ*); default none. Every finding whose status the
     layer changed carries a note saying from what, to what, and on which rules.
+
+    ``destinations`` selects the regimes answered: by default where the person is now and the profile's
+    ``destinations``; a list of ISO codes (where the person is now is always added); or ``"all"`` covered countries.
     """
     if jurisdiction is not None and jurisdiction not in JURISDICTIONS:
         from .errors import ProfileError
@@ -89,24 +106,27 @@ def assess(
     explainer = Explainer(book, program, facts, fired, day, stale_after_days, runner.name)
     findings = explainer.findings(list(book.findings))  # declaration order: as the lawyer arranged them
     if jurisdiction:  # say where the optional layer changed a Convention finding, and why
-        base = assess(case, as_of=day, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days, layers=layers)
+        base = assess(case, as_of=day, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days, layers=layers,
+                      destinations=destinations)
         changed = layer_notes(base.findings, findings, jurisdiction)
         findings = [f.model_copy(update={"notes": [*f.notes, changed[f.id]]}) if f.id in changed else f for f in findings]
-    dirs = tuple(Path(d) for d in rulesets) if rulesets else None
     if layer_dirs:
-        dirs = (dirs or (builtin_dir(),)) + layer_dirs
         findings = custom_layer_notes(book, findings)
-    findings, destinations, destination_notes = arrange(book, findings, case.destinations, day, stale_after_days, dirs)
+    scope = check_scope(destinations)
+    here = facts.known.get("location.country")
+    wanted = list(facts.known.get("destinations") or [])
+    findings, summaries, destination_notes, flags = arrange(book, findings, scope, wanted, here, day, stale_after_days)
     return Assessment(
         metadata=Metadata(
             library_version=__version__, rulesets_hash=book.content_hash, as_of=day, engine=runner.name,
             profile_hash=profile_hash(case), case_ref=case.case_ref, jurisdiction=jurisdiction,
+            destinations="all" if scope == "all" else [s.code for s in summaries],
         ),
-        outcome=explainer.outcome(findings),
+        outcome=explainer.outcome(findings, flags),
         findings=findings,
         trace=explainer.trace(),
         evidence=evidence_relied_on(findings),
-        destinations=destinations,
+        destinations=summaries,
         destination_notes=destination_notes,
     )
 

@@ -1,8 +1,11 @@
 """The result of an assessment: a plain value, with no knowledge of how it was computed.
 
 NGO developers build on this shape, so it is part of the public contract: every finding has ``id``,
-``status`` (``met`` | ``not_met`` | ``undetermined``), ``citations`` (each with ``source`` and
-``pinpoint``), ``facts_used``, ``rules_fired`` and ``missing_facts``. Reports are views of it.
+``kind`` (what kind of question it answers) and ``answer`` (in that kind's words: a legal element ``met`` /
+``not_met`` / ``undetermined``; a clause ``applies`` / ``does_not_apply`` / ``not_screened``; entry ``allowed`` /
+``visa_required`` / ``refused`` / ``undetermined``; a risk ``flagged`` / ``not_reported`` / ``undetermined``; see
+``rules/kinds.py``), ``citations`` (each with ``source`` and ``pinpoint``), ``facts_used``, ``rules_fired`` and
+``missing_facts``. Reports are views of it.
 
 Every value here is frozen, and findings, firings and destination summaries are shared between the
 assessments of cases with the same relevant facts (they are memoised, see ``explain.py``): copy a value
@@ -17,8 +20,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 FindingStatus = Literal["met", "not_met", "undetermined"]
-OutcomeStatus = Literal["likely_meets", "likely_does_not_meet", "undetermined", "refer_to_counsel"]
-FORMAT_VERSION = "1.1"
+"""The answers of a legal element (kind ``element``), e.g. the inclusion finding."""
+Answer = str
+"""A finding's answer, one of its kind's words (``rules.kinds.KINDS[kind].words``)."""
+Screening = Literal["applies", "does_not_apply", "not_screened"]
+OutcomeStatus = Literal["likely_meets", "inclusion_met_screening_open", "likely_does_not_meet", "undetermined",
+                        "refer_to_counsel"]
+FORMAT_VERSION = "1.2"
 """Version of the JSON shape of an Assessment (the explanation tree); bumped when a field changes meaning."""
 
 DISCLAIMER = (
@@ -83,7 +91,8 @@ class ConflictingFinding(_Value):
 
     id: str
     title: str
-    status: FindingStatus
+    kind: str
+    answer: Answer
     dates: list[RuleDates] = Field(default_factory=list)
 
 
@@ -97,13 +106,27 @@ class Branch(_Value):
     missing: list[str] = Field(default_factory=list, description="The facts its condition read that are not known.")
 
 
+class StayCount(_Value):
+    """A stay limit counted from the person's own dates on the as-of date (only where they are in that country)."""
+
+    limit: int = Field(description="The limit in the source's own unit: 1 (year), 2 (months) ...")
+    unit: Literal["days", "months", "years"]
+    since: _dt.date | None = Field(default=None, description="When the person arrived (location.since, else travel.entry_date).")
+    ends: _dt.date | None = Field(default=None, description="The last day of the stay the limit allows.")
+    days_used: int | None = None
+    days_left: int | None = Field(default=None, description="Days from the as-of date to the last allowed day; negative once exceeded.")
+    exceeded: bool = False
+
+
 class Finding(_Value):
     id: str
     title: str
-    asks: str = Field(description="The question the law asks, in plain language.")
+    asks: str = Field(description="The question the finding answers, in plain language.")
     group: str
     role: str
-    status: FindingStatus
+    kind: str = Field(description="What kind of question it answers: element, clause, entry, stay, residence, visa, risk, claim, report.")
+    answer: Answer = Field(description="The answer in the words of its kind (see rules/kinds.py).")
+    adverse: bool = Field(default=False, description="Its positive answer is bad news for the person (never shown as good news).")
     explanation: str
     facts_used: list[FactUsed]
     rules_fired: list[str]
@@ -118,20 +141,35 @@ class Finding(_Value):
     dates: list[RuleDates] = Field(default_factory=list, description="Dates of the rules behind this finding.")
     conflicts: list[ConflictingFinding] = Field(default_factory=list, description="Findings whose sources disagree.")
     conflict_note: str | None = None
+    doubt: str | None = Field(default=None, description="A claim: why its source doubts it. A claim opens nothing.")
+    stay: StayCount | None = Field(default=None, description="A stay allowed where the person is: days used and left.")
 
 
 class StopPointHit(_Value):
     finding: str
     kind: str
-    status: FindingStatus
+    answer: Answer
     message: str
+
+
+class RedFlag(_Value):
+    """Something a worker must see before anything else; a code and its parameters, worded by the views."""
+
+    code: Literal["stop_point", "clause_applies", "risk_here", "stay_exceeded", "stay_ending", "stale_source"]
+    finding: str | None = None
+    destination: str | None = None
+    days: int | None = Field(default=None, description="stay_ending: days left; stay_exceeded: days over; stale_source: age.")
 
 
 class Outcome(_Value):
     status: OutcomeStatus
-    inclusion: FindingStatus | None = Field(description="Status of the inclusion finding (Article 1A(2)).")
+    inclusion: FindingStatus | None = Field(description="Answer of the inclusion finding (Article 1A(2)).")
+    exclusion: Screening = Field(description="Article 1F screened: applies if a clause applies, does_not_apply only if every 1F clause does not apply.")
+    cessation: Screening = Field(description="Article 1C: applies if a clause applies; does_not_apply only if every clause does not apply.")
+    open_screening_questions: int = Field(default=0, description="Questions that would settle the exclusion clauses still open.")
     summary: str
     stop_points: list[StopPointHit]
+    red_flags: list[RedFlag] = Field(default_factory=list, description="Stop-points, risks flagged where the person is, a stay exceeded or ending within 30 days, stale sources.")
 
 
 class Metadata(_Value):
@@ -143,6 +181,9 @@ class Metadata(_Value):
     profile_hash: str
     case_ref: str | None = None
     jurisdiction: str | None = Field(default=None, description="Optional legal layer applied on top of the Convention, e.g. 'EU'.")
+    destinations: list[str] | Literal["all"] = Field(
+        default_factory=list, description="The destinations whose regimes were answered: where the person is and the "
+        "profile's destinations of interest, or 'all' covered countries when asked.")
 
 
 class DestinationSummary(_Value):
@@ -152,7 +193,9 @@ class DestinationSummary(_Value):
     name: str
     covered: bool
     rank: int | None = Field(default=None, description="1 = most realistic for this person; None when not covered.")
-    entry: FindingStatus | None = Field(default=None, description="met: some reported entry route fits the documents held.")
+    entry: Answer | None = Field(default=None, description="allowed: an uncontested reported route fits the documents held; refused; visa_required; undetermined.")
+    here: bool = Field(default=False, description="The person is in this country now.")
+    stay: StayCount | None = None
     summary: str
     findings: list[str] = Field(default_factory=list)
     risks_flagged: list[str] = Field(default_factory=list)
@@ -194,5 +237,5 @@ class Assessment(_Value):
                 return f
         raise KeyError(finding_id)
 
-    def status(self, finding_id: str) -> FindingStatus:
-        return self.finding(finding_id).status
+    def answer(self, finding_id: str) -> Answer:
+        return self.finding(finding_id).answer

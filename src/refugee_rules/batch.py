@@ -170,8 +170,9 @@ def count_records(source: str | Path) -> int | None:
 _settings: dict[str, Any] = {}
 
 
-def _init(as_of: _dt.date | None, engine: str | None, fmt: str, stale_after_days: int = STALE_AFTER_DAYS) -> None:
-    _settings.update(as_of=as_of, engine=engine, fmt=fmt, stale_after_days=stale_after_days)
+def _init(as_of: _dt.date | None, engine: str | None, fmt: str, stale_after_days: int = STALE_AFTER_DAYS,
+          destinations: Any = None) -> None:
+    _settings.update(as_of=as_of, engine=engine, fmt=fmt, stale_after_days=stale_after_days, destinations=destinations)
 
 
 def finding_columns() -> list[str]:
@@ -182,7 +183,7 @@ def finding_columns() -> list[str]:
 
 def _summary_row(index: int, ident: str, status: str, assessment: Any = None, error: str = "") -> str:
     buffer = io.StringIO()
-    statuses = {f.id: f.status for f in assessment.findings} if assessment else {}
+    statuses = {f.id: f.answer for f in assessment.findings} if assessment else {}
     outcome = assessment.outcome if assessment else None
     csv.writer(buffer, lineterminator="\n").writerow(
         [index, ident, status, outcome.status if outcome else "", (outcome.inclusion or "") if outcome else ""]
@@ -216,7 +217,8 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
     else:
         try:
             result = assess(record.data, as_of=_settings.get("as_of"), engine=_settings.get("engine"),
-                            stale_after_days=_settings.get("stale_after_days", STALE_AFTER_DAYS))
+                            stale_after_days=_settings.get("stale_after_days", STALE_AFTER_DAYS),
+                            destinations=_settings.get("destinations"))
         except ProfileError as e:
             problems = e.problems
         except RefugeeRulesError as e:
@@ -253,16 +255,16 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 
 def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, engine: str | None = None,
                  fmt: str = "json", workers: int = 1,
-                 stale_after_days: int = STALE_AFTER_DAYS) -> Iterator[tuple[bool, bytes]]:
+                 stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None) -> Iterator[tuple[bool, bytes]]:
     """(assessed?, output line in UTF-8) per record, in input order; a bounded window in flight across workers."""
     if workers <= 1:
-        _init(as_of, engine, fmt, stale_after_days)
+        _init(as_of, engine, fmt, stale_after_days, destinations)
         for record in records:
             yield _assess_one(record)
         return
     window: deque[Any] = deque()
     with ProcessPoolExecutor(max_workers=workers, initializer=_init,
-                             initargs=(as_of, engine, fmt, stale_after_days)) as pool:
+                             initargs=(as_of, engine, fmt, stale_after_days, destinations)) as pool:
         for chunk in _chunks(records, CHUNK):
             window.append(pool.submit(_assess_chunk, chunk))
             if len(window) >= workers * 4:
@@ -289,7 +291,7 @@ def completed_lines(out: Path, fmt: str) -> int:
 
 def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, engine: str | None = None,
         fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None,
-        stale_after_days: int = STALE_AFTER_DAYS) -> Counts:
+        stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None) -> Counts:
     """Assess every record of ``source`` into ``out``; returns the counts (read = assessed + errors)."""
     out = Path(out)
     records = read_records(source)
@@ -303,7 +305,7 @@ def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, e
             handle.write(_utf8(summary_header()))
             handle.flush()
         for assessed, line in assess_lines(records, as_of=as_of, engine=engine, fmt=fmt, workers=workers,
-                                           stale_after_days=stale_after_days):
+                                           stale_after_days=stale_after_days, destinations=destinations):
             handle.write(line)
             handle.flush()
             counts.read += 1

@@ -52,6 +52,19 @@ def _days(text: str) -> int:
     raise argparse.ArgumentTypeError(f"expected a whole number of days (0 or more), got {text!r}")
 
 
+DESTINATIONS_HELP = ("the regimes to answer: 'all' covered countries, or ISO codes such as GE,AM (where the person is "
+                     "now is always included); default: where the person is now and the profile's destinations")
+
+
+def _destinations(text: str) -> str | list[str]:
+    if text.strip().lower() == "all":
+        return "all"
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    if not codes or not all(len(c) == 2 and c.isalpha() for c in codes):
+        raise argparse.ArgumentTypeError(f"expected 'all' or ISO country codes separated by commas (GE,AM), got {text!r}")
+    return codes
+
+
 def _write(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -63,7 +76,8 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     profile = read_profile(args.profile)
     rulesets = tuple(args.rulesets) if args.rulesets else None
     result = assess(profile, as_of=args.as_of, engine=args.engine, rulesets=rulesets, jurisdiction=args.jurisdiction,
-                    layers=tuple(args.layer or ()), stale_after_days=args.stale_after_days)
+                    layers=tuple(args.layer or ()), stale_after_days=args.stale_after_days,
+                    destinations=args.destinations)
     timeline = None
     if args.format == "html":  # the per-destination timeline: the same profile assessed at each rule change
         from .report.timeline import timeline as _timeline
@@ -130,7 +144,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     try:
         counts = batch.run(args.input, args.output, as_of=args.as_of, engine=args.engine, fmt=args.format,
                            workers=args.workers, resume=args.resume, progress=progress,
-                           stale_after_days=args.stale_after_days)
+                           stale_after_days=args.stale_after_days, destinations=args.destinations)
     finally:
         if progress is not None:
             progress.close()
@@ -159,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
     a.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
+    a.add_argument("--destinations", type=_destinations, default=None, metavar="all|XX,YY", help=DESTINATIONS_HELP)
     a.set_defaults(run=_cmd_assess)
 
     q = sub.add_parser("questions", help="the questions that would settle what is undetermined, most useful first")
@@ -196,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--format", choices=("json", "summary-csv"), default="json")
     b.add_argument("--resume", action="store_true", help="continue after the last complete line of OUTPUT")
     b.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
+    b.add_argument("--destinations", type=_destinations, default=None, metavar="all|XX,YY", help=DESTINATIONS_HELP)
     b.set_defaults(run=_cmd_batch)
 
     s = sub.add_parser("schema", help="print a JSON Schema")

@@ -25,7 +25,8 @@ class _Value(BaseModel):
 
 
 class Side(_Value):
-    status: str
+    kind: str
+    answer: str
     rules_fired: list[str]
     citations: list[str]
     explanation: str
@@ -66,7 +67,7 @@ class Comparison(_Value):
 def _side(f: Finding, L: Lang) -> Side:
     from .report import View  # noqa: F401  (citations formatted the report's way)
 
-    return Side(status=f.status, rules_fired=list(f.rules_fired), citations=[L.citation(c) for c in f.citations],
+    return Side(kind=f.kind, answer=f.answer, rules_fired=list(f.rules_fired), citations=[L.citation(c) for c in f.citations],
                 explanation=f.explanation)
 
 
@@ -105,8 +106,8 @@ def compare(profile: Mapping[str, Any] | Any, other: Mapping[str, Any] | Any | N
             fact_changes.append(FactChange(path=path, before=b, after=c))
     changed_facts = {c.path: c for c in fact_changes}
     L = Lang("en")
-    status2 = {f.id: f.status for f in a2.findings}
-    changed_ids = {f.id for f in a1.findings if status2.get(f.id, f.status) != f.status}
+    status2 = {f.id: f.answer for f in a2.findings}
+    changed_ids = {f.id for f in a1.findings if status2.get(f.id, f.answer) != f.answer}
     changes = []
     for f in a1.findings:
         if f.id not in changed_ids:
@@ -118,7 +119,7 @@ def compare(profile: Mapping[str, Any] | Any, other: Mapping[str, Any] | Any | N
                 for r in sorted(_not_in_force(f) - _not_in_force(g))]
         why += [Reason(kind="rule_not_in_force", subject=r, before=True, after=False)
                 for r in sorted(_not_in_force(g) - _not_in_force(f))]
-        why += [Reason(kind="finding", subject=d, before=a1.finding(d).status, after=status2[d])
+        why += [Reason(kind="finding", subject=d, before=a1.finding(d).answer, after=status2[d])
                 for d in sorted(set(f.depends_on) | set(g.depends_on)) if d in changed_ids]
         changes.append(FindingChange(id=f.id, title=f.title, before=_side(f, L), after=_side(g, L), why=why))
     return Comparison(as_of_before=d1, as_of_after=d2, outcome_before=a1.outcome.status,
@@ -138,7 +139,10 @@ def format_comparison(c: Comparison, fmt: str = "text", *, lang: str = "en") -> 
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     L = Lang(lang)
     _, t = L._, L.t
-    from .report import OUTCOME_LABEL, STATUS_LABEL
+    from .report import OUTCOME_LABEL, View
+
+    view = View(c.after, lang)
+    kinds = {f.id: f.kind for f in c.before.findings} | {f.id: f.kind for f in c.after.findings}
 
     md = fmt == "markdown"
     h1, h2, item = ("# ", "## ", "- ") if md else ("", "", "  - ")
@@ -155,8 +159,8 @@ def format_comparison(c: Comparison, fmt: str = "text", *, lang: str = "en") -> 
         lines.append(_("No finding changed."))
     for ch in c.changes:
         lines.append("")
-        lines.append(("### " if md else "* ") + f"{t(ch.title)}: {_(STATUS_LABEL[ch.before.status])} → "
-                     f"{_(STATUS_LABEL[ch.after.status])}")
+        lines.append(("### " if md else "* ") + f"{t(ch.title)}: {view.answer_label(ch.before.kind, ch.before.answer)} → "
+                     f"{view.answer_label(ch.after.kind, ch.after.answer)}")
         for r in ch.why:
             if r.kind == "fact":
                 text = _("fact %(path)s: %(before)s → %(after)s") % {"path": r.subject, "before": _v(L, r.before),
@@ -167,7 +171,8 @@ def format_comparison(c: Comparison, fmt: str = "text", *, lang: str = "en") -> 
                 text = _("rule %(rule)s is no longer in force") % {"rule": r.subject}
             else:
                 text = _("it rests on %(finding)s, which changed: %(before)s → %(after)s") % {
-                    "finding": r.subject, "before": _(STATUS_LABEL[r.before]), "after": _(STATUS_LABEL[r.after])}
+                    "finding": r.subject, "before": view.answer_label(kinds.get(r.subject, "element"), str(r.before)),
+                    "after": view.answer_label(kinds.get(r.subject, "element"), str(r.after))}
             lines.append(item + _("Why") + ": " + text)
         rules_label = _("Rules")
         for label, side in ((_("Before"), ch.before), (_("After"), ch.after)):

@@ -18,19 +18,19 @@ EVIDENCE_GROUP = "country_evidence"
 def evidence_relied_on(findings: list[Finding]) -> list[EvidenceUsed]:
     """Each definite evidence finding that some other definite finding was concluded from."""
     by_id = {f.id: f for f in findings}
-    items = [f for f in findings if f.group == EVIDENCE_GROUP and f.status in ("met", "not_met")]
+    items = [f for f in findings if f.group == EVIDENCE_GROUP and f.answer in ("met", "not_met")]
     if not items:
         return []
     supporters: dict[str, set[str]] = {f.id: set() for f in items}
     for f in findings:  # depends_on is every finding in the support of a definite finding, followed back
-        if f.group == EVIDENCE_GROUP or f.status not in ("met", "not_met"):
+        if f.group == EVIDENCE_GROUP or f.answer not in ("met", "not_met"):
             continue
         for other in f.depends_on:
             if other in supporters:
                 supporters[other].add(f.id)
     return [
         EvidenceUsed(
-            id=item.id, title=item.title, decision="accepted" if item.status == "met" else "rejected",
+            id=item.id, title=item.title, decision="accepted" if item.answer == "met" else "rejected",
             citations=item.citations, relied_on_by=sorted(supporters[item.id]), notes=item.notes,
         )
         for item in items
@@ -44,13 +44,13 @@ def layer_notes(base: list[Finding], layered: list[Finding], jurisdiction: str) 
     notes: dict[str, str] = {}
     for f in layered:
         old = before.get(f.id)
-        if old is None or old.status == f.status:
+        if old is None or old.answer == f.answer:
             continue
         new_rules = sorted(set(f.rules_fired) - set(old.rules_fired))
         cited = sorted({f"{c.source_title}, {c.pinpoint}" if c.pinpoint else c.source_title
                         for c in f.citations if c.source not in {x.source for x in old.citations}})
         notes[f.id] = (
-            f"{jurisdiction} layer: {old.status} under the Convention rules alone, {f.status} with the {jurisdiction} layer"
+            f"{jurisdiction} layer: {old.answer} under the Convention rules alone, {f.answer} with the {jurisdiction} layer"
             + (f" (rules: {', '.join(new_rules)})" if new_rules else "")
             + (f"; resting on {'; '.join(cited)}" if cited else "")
             + "."

@@ -115,7 +115,7 @@ def _outcome(path: Path) -> str:
     a = assess(read_profile(path), as_of=AS_OF, engine="compiled")
     text = a.outcome.status.replace("_", " ")
     if a.outcome.stop_points:
-        text += "; stop-points: " + ", ".join(f"{h.finding} ({h.status})" for h in a.outcome.stop_points)
+        text += "; stop-points: " + ", ".join(f"{h.finding} ({h.answer})" for h in a.outcome.stop_points)
     asked = [d for d in a.destinations if d.covered]
     if getattr(read_profile(path), "destinations", None) and asked:
         text += "; entry: " + ", ".join(f"{d.code} {d.entry or 'n/a'}" for d in asked)

@@ -21,17 +21,22 @@ from typing import Any, Literal
 
 from jinja2 import meta
 
-from .assessment import FindingStatus
-from .assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Outcome, RuleDates,
-                         StopPointHit)
+from .assessment import Answer, FindingStatus, Screening
+from .assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Outcome, RedFlag,
+                         RuleDates, StayCount, StopPointHit)
 from .engine.ir import Production, Program, finding_token
 from .facts import FactSet, catalogue, nest
 from .memo import Memo
+from .rules.kinds import KINDS
 from .rules.loader import RuleBook
-from .rules.model import FindingDecl
+from .rules.model import FindingDecl, StayLimit
 from .rules.templates import ENVIRONMENT
 
 STALE_AFTER_DAYS = 365
+STAY_ENDING_DAYS = 30
+"""A stay that ends within this many days of the as-of date is a red flag."""
+STAY_FACTS = ("location.country", "location.since", "travel.entry_date")
+"""What a stay is counted from: where the person is, and since when."""
 CACHE_SIZE = 4096
 """Explained findings (and firings) kept, over all programs and engines; the oldest go first. Bounded so that a
 long caseload runs in flat memory (see benchmarks/README.md)."""
@@ -98,6 +103,8 @@ def finding_reads(book: RuleBook) -> dict[str, tuple[str, ...]]:
     for finding, decl in book.findings.items():
         direct[finding] = set()
         refers[finding] = set(decl.conflicts_with) & set(book.findings)
+        if decl.kind == "stay":
+            direct[finding] |= set(STAY_FACTS)
         for rule in book.rules_of(finding):
             direct[finding] |= book.facts_read(rule.id) | _template_paths(book, rule.id)
             refers[finding] |= book.findings_read(rule.id)
@@ -211,7 +218,8 @@ class Explainer:
 
     # --- status and support ------------------------------------------------------------------
 
-    def status(self, finding: str) -> FindingStatus:
+    def side(self, finding: str) -> FindingStatus:
+        """The engine's side of a finding: met (its positive answer), not_met (its negative answer) or neither."""
         met = finding_token(finding, "met") in self.producers
         not_met = finding_token(finding, "not_met") in self.producers
         if met and not_met:  # the engine guarantees this never happens; the property tests check it
@@ -259,7 +267,7 @@ class Explainer:
                 continue
             paths += sorted(p for p in self.book.facts_read(rule.id) if p not in self.facts.known)
             for ref in sorted(self.book.findings_read(rule.id)):
-                if self.status(ref) == "undetermined":
+                if self.side(ref) == "undetermined":
                     paths += self._missing(ref, seen)
         return list(dict.fromkeys(paths))
 
@@ -299,7 +307,8 @@ class Explainer:
             if other not in self.book.findings:
                 continue
             rules = sorted(r.id for r in self.book.rules_of(other))
-            out.append(ConflictingFinding(id=other, title=self.book.findings[other].title, status=self.status(other),
+            decl = self.book.findings[other]
+            out.append(ConflictingFinding(id=other, title=decl.title, kind=decl.kind, answer=self.answer_word(other),
                                           dates=self.rule_dates(rules)))
         return out
 
@@ -330,9 +339,38 @@ class Explainer:
             out.append(explained)
         return out
 
+    def answer_word(self, finding: str) -> Answer:
+        """The finding's answer in its kind's words, before anything counted from the person's dates."""
+        side = self.side(finding)
+        decl = self.book.findings[finding]
+        kind = KINDS[decl.kind]
+        if side == "undetermined":
+            return kind.open
+        words = {self.book.rules[p.rule].concludes.answer for p in self.fired_for.get(finding, ())
+                 if p.rule and p.side == "held" and self.book.rules[p.rule].concludes.side == side}
+        if not words:  # the opposite of two-sided rules that all failed
+            words = {(kind.negative if side == "not_met" else kind.positive)[0]}
+        return sorted(words)[0]
+
+    def _stay(self, finding: str, rule_ids: list[str]) -> StayCount | None:
+        """Days used and left of a stay allowed where the person is now, counted from their own arrival date."""
+        decl = self.book.findings[finding]
+        limit = next((self.book.rules[r].concludes.limit for r in rule_ids if self.book.rules[r].concludes.limit), None)
+        if limit is None or decl.destination is None or self.facts.known.get("location.country") != decl.destination:
+            return None
+        unit = "years" if limit.years else "months" if limit.months else "days"
+        amount = limit.years or limit.months or limit.days or 0
+        stated = self.facts.known.get("location.since") or self.facts.known.get("travel.entry_date")
+        if stated is None:
+            return StayCount(limit=amount, unit=unit)
+        since = stated if isinstance(stated, _dt.date) else _dt.date.fromisoformat(str(stated))
+        ends = stay_end(since, limit)
+        return StayCount(limit=amount, unit=unit, since=since, ends=ends, days_used=(self.as_of - since).days,
+                         days_left=(ends - self.as_of).days, exceeded=self.as_of > ends)
+
     def _explain(self, finding: str) -> Finding:
         decl = self.book.findings[finding]
-        status = self.status(finding)
+        status = self.side(finding)
         if status == "undetermined":
             facts: frozenset[str] = frozenset(
                 p for r in self.book.rules_of(finding) if r.id in self.program.active_rules
@@ -349,23 +387,36 @@ class Explainer:
             missing = []
         own_fired = [p for p in self.fired_for.get(finding, ()) if p.id in productions]
         depends = sorted({p.finding for p in self.fired if p.id in productions and p.finding != finding}) if productions else []
+        kind = KINDS[decl.kind]
+        answer = self.answer_word(finding)
+        stay = self._stay(finding, rule_ids) if decl.kind == "stay" and status == "met" else None
+        if stay is not None:
+            if stay.exceeded:
+                answer = "exceeded"
+            elif stay.since is None:
+                missing = missing + [_missing_fact(p, "unknown" if p in self.facts.unknown else "not_asked")
+                                     for p in ("location.since",)]
+            facts = facts | frozenset(p for p in STAY_FACTS if p in self.facts.known)
+        if decl.kind == "residence" and status == "undetermined" and missing:
+            answer = "conditions_not_shown"
+        assert answer in kind.words
         citations = self._citations(cited)
         conflicts = self._conflicts(finding)
         notes = self._notes(rule_ids, citations)
         if conflicts:
             notes.append("The sources conflict on this point; see also: " + "; ".join(
-                f"{c.title} ({c.status}"
+                f"{c.title} ({c.answer}"
                 + "".join(f", reported {d.reported.isoformat()}" for d in c.dates[:1] if d.reported) + ")"
                 for c in conflicts) + (f". {decl.conflict_note}" if decl.conflict_note else "."))
         # Built from checked rulesets and a validated profile: constructed without re-validation.
         return Finding.model_construct(
-            id=finding, title=decl.title, asks=decl.asks, group=decl.group, role=decl.role, status=status,
+            id=finding, title=decl.title, asks=decl.asks, group=decl.group, role=decl.role, kind=decl.kind, answer=answer, adverse=decl.adverse,
             explanation=self._explanation(finding, status, own_fired, missing),
             facts_used=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in sorted(facts)],
             rules_fired=rule_ids, depends_on=depends, citations=citations, missing_facts=missing,
             notes=notes, destination=decl.destination, topic=decl.topic,
             dates=self.rule_dates(cited), conflicts=conflicts, conflict_note=decl.conflict_note,
-            branches_not_held=self._branches(finding),
+            branches_not_held=self._branches(finding), doubt=decl.doubt, stay=stay,
         )
 
     def _branches(self, finding: str) -> list[Branch]:
@@ -417,34 +468,51 @@ class Explainer:
             traces.put(key, trace)
         return list(trace)
 
-    def _raised(self, status: str, paths: list[str]) -> bool:
-        """An undetermined stop-point finding is still a stop-point once a fact that would trigger it is true."""
-        return status == "undetermined" and any(self.facts.known.get(p) is True for p in paths)
+    def _raised(self, finding: str, paths: list[str]) -> bool:
+        """An undecided stop-point finding is still a stop-point once a fact that would trigger it is true."""
+        return self.side(finding) == "undetermined" and any(self.facts.known.get(p) is True for p in paths)
 
-    def outcome(self, findings: list[Finding]) -> Outcome:
+    def outcome(self, findings: list[Finding], flags: list[RedFlag]) -> Outcome:
+        """Inclusion and exclusion kept apart: ``likely_meets`` only when Article 1A(2) appears met, every clause
+        that must be screened does not apply and no cessation clause applies; stop-points first."""
         by_id = {f.id: f for f in findings}
         inclusion_id = self.book.inclusion
-        inclusion = by_id[inclusion_id].status if inclusion_id else None
+        inclusion: FindingStatus | None = by_id[inclusion_id].answer if inclusion_id else None  # type: ignore[assignment]
         hits = [
-            StopPointHit(finding=f.id, kind=decl.stop_point.kind, status=f.status, message=decl.stop_point.message)
+            StopPointHit(finding=f.id, kind=decl.stop_point.kind, answer=f.answer, message=decl.stop_point.message)
             for decl in _stop_point_decls(self.book)
             if (f := by_id.get(decl.id)) is not None and decl.stop_point is not None and (
-                f.status in decl.stop_point.when or self._raised(f.status, decl.stop_point.raised_by))
+                f.answer in decl.stop_point.when or self._raised(f.id, decl.stop_point.raised_by))
         ]
         order = {f.id: i for i, f in enumerate(findings)}
         hits.sort(key=lambda h: order[h.finding])  # in the order the findings are reported
+        required = [by_id[d.id] for d in self.book.findings.values() if d.required_screening and d.id in by_id]
+        clauses = [(d, by_id[d.id]) for d in self.book.findings.values()
+                   if d.kind == "clause" and d.stop_point and d.id in by_id]
+        cessation = [f for d, f in clauses if d.stop_point and d.stop_point.kind == "cessation"]
+        raised = any(f.answer == "applies" for d, f in clauses if d.stop_point and d.stop_point.kind == "exclusion")
+        exclusion: Screening = "applies" if raised else _screening(required)
+        questions = len({m.path for f in required if f.answer == "not_screened" for m in f.missing_facts})
+        red = [RedFlag(code="stop_point", finding=h.finding) for h in hits]
+        red += [RedFlag(code="clause_applies", finding=f.id) for f in findings
+                if f.kind == "clause" and f.answer == "applies" and not self.book.findings[f.id].stop_point]
+        red += flags
         if hits:
             status = "refer_to_counsel"
             summary = ("Stop-point: " + "; ".join(h.message for h in hits)
                        + " Refer the case to counsel before relying on any other finding.")
-        elif inclusion == "met":
+        elif inclusion == "met" and exclusion == "does_not_apply" and _screening(cessation) != "applies":
             status = "likely_meets"
-            summary = ("On the stated facts, every element of the refugee definition in Article 1A(2) "
-                       "of the 1951 Convention appears met.")
+            summary = ("On the stated facts, every element of the refugee definition in Article 1A(2) of the 1951 "
+                       "Convention appears met, and no exclusion clause of Article 1F appears to apply.")
+        elif inclusion == "met":
+            status = "inclusion_met_screening_open"
+            summary = ("Inclusion (Article 1A(2)) appears met on the stated facts; exclusion (Article 1F) not screened: "
+                       f"{questions} question{'s' if questions != 1 else ''} would settle it.")
         elif inclusion == "not_met":
-            assert inclusion_id is not None  # an inclusion status comes from the inclusion finding
+            assert inclusion_id is not None  # an inclusion answer comes from the inclusion finding
             status = "likely_does_not_meet"
-            failed = [f.title for f in findings if f.group == by_id[inclusion_id].group and f.status == "not_met"
+            failed = [f.title for f in findings if f.group == by_id[inclusion_id].group and f.answer == "not_met"
                       and f.id != inclusion_id]
             summary = ("On the stated facts, the refugee definition in Article 1A(2) appears not met"
                        + (f" (not met: {'; '.join(failed)})." if failed else "."))
@@ -453,4 +521,28 @@ class Explainer:
             count = len(by_id[inclusion_id].missing_facts) if inclusion_id else 0
             summary = ("On the stated facts, it cannot yet be determined whether the refugee definition in "
                        f"Article 1A(2) is met; {count} open question{'s' if count != 1 else ''} would settle it.")
-        return Outcome(status=status, inclusion=inclusion, summary=summary, stop_points=hits)
+        return Outcome(status=status, inclusion=inclusion, exclusion=exclusion, cessation=_screening(cessation),
+                       open_screening_questions=questions, summary=summary, stop_points=hits, red_flags=red)
+
+
+def _screening(clauses: list[Finding]) -> Screening:
+    if any(f.answer == "applies" for f in clauses):
+        return "applies"
+    if clauses and all(f.answer == "does_not_apply" for f in clauses):
+        return "does_not_apply"
+    return "not_screened"
+
+
+def stay_end(since: _dt.date, limit: StayLimit) -> _dt.date:
+    """The day a stay of ``limit`` from ``since`` runs out, in calendar units (29 February falls back to the 28th)."""
+    if limit.days:
+        return since + _dt.timedelta(days=limit.days)
+    months = (limit.years or 0) * 12 + (limit.months or 0)
+    year, month = divmod(since.month - 1 + months, 12)
+    year, month = since.year + year, month + 1
+    for day in (since.day, 30, 29, 28):
+        try:
+            return _dt.date(year, month, min(since.day, day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -52,6 +52,7 @@ class Change(BaseModel):
 
     id: str
     title: str
+    kind: str = "element"
     before: str | None
     after: str
 
@@ -191,10 +192,10 @@ def _diff(before: Assessment, after: Assessment) -> list[Change]:
     out: list[Change] = []
     if before.outcome.status != after.outcome.status:
         out.append(Change(id="outcome", title="outcome", before=before.outcome.status, after=after.outcome.status))
-    old = {f.id: f.status for f in before.findings}
+    old = {f.id: f.answer for f in before.findings}
     for f in after.findings:
-        if old.get(f.id) != f.status:
-            out.append(Change(id=f.id, title=f.title, before=old.get(f.id), after=f.status))
+        if old.get(f.id) != f.answer:
+            out.append(Change(id=f.id, title=f.title, kind=f.kind, before=old.get(f.id), after=f.answer))
     return out
 
 
@@ -307,7 +308,7 @@ def _show_changes(session: InterviewSession, changes: list[Change], write: Any, 
         if c.id == "outcome":
             write(f"   * {outcome}: {view.outcome_label()}\n")
             continue
-        before = view.status(c.before) if c.before else "-"
-        write(f"   * {view.L.t(c.title)}: {before} -> {view.status(c.after)}\n")
+        before = view.answer_label(c.kind, c.before) if c.before else "-"
+        write(f"   * {view.L.t(c.title)}: {before} -> {view.answer_label(c.kind, c.after)}\n")
     if len(ordered) > MAX_CHANGES_SHOWN:
         write("   * " + _("and %(count)d more") % {"count": len(ordered) - MAX_CHANGES_SHOWN} + "\n")

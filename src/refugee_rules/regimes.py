@@ -1,79 +1,75 @@
-"""Destinations: which countries an assessment summarises, in which order, and what is not covered.
+"""Destinations: which countries an assessment answers for, in which order, and what is not covered.
 
 Regime rulesets (``rulesets/regimes/<ISO>.yaml``) carry a ``regime:`` block naming their destination and
-whether the sources say anything encodable about it. The profile's ``destinations`` select the countries
-summarised in ``Assessment.destinations`` (and put their findings first; no finding is ever dropped);
-without them every covered country is summarised, the realistic options for this person first: a country where
-some reported entry route fits the documents held comes before one where nothing decides entry, which
-comes before one whose reported rules refuse entry; fewer flagged risks come first within each.
-A country the sources do not cover gets an explicit "not covered by the sources" entry, never a guess.
+whether the sources say anything encodable about it. An assessment answers for where the person is now and the
+profile's ``destinations`` of interest; every covered country only when asked (``destinations="all"``). A
+client who asked about two countries is not handed twenty-seven. A country the sources do not cover gets an
+explicit "not covered by the sources" entry, never a guess.
+
+Each destination's summary speaks its findings' words: entry ``allowed`` only on an uncontested reported
+route that fits the documents held (a claim the source doubts is no route), ``refused`` where a reported rule
+refuses this person, ``visa_required``, or ``undetermined``; the stay counted from the person's own dates where
+they are; the risks flagged. Realistic options come first: allowed, then undetermined, then a visa, then
+refused; fewer flagged risks first within each.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import Literal
 
-import yaml
-
-from .assessment import DestinationSummary, Finding
-from .memo import Memo
-from .rules.loader import RuleBook, builtin_dir
-from .rules.model import RegimeMeta
+from .assessment import DestinationSummary, Finding, RedFlag
+from .explain import STAY_ENDING_DAYS
+from .rules.loader import RuleBook
 
 ORIGIN = "RU"  # the Russian side: documents and exit, always shown
 REGION = "EU"  # the EU as a whole: shown with any member state
 EU_MEMBERS = frozenset({"FI", "EE", "LV", "LT", "PL", "DE", "FR", "BE", "CZ", "NL", "GR", "BG"})
-_ENTRY_ORDER = {"met": 0, "undetermined": 1, "not_met": 2}
+_ENTRY_ORDER = {"allowed": 0, "undetermined": 1, "visa_required": 2, "refused": 3}
+
+Scope = Sequence[str] | Literal["all"] | None
 
 
-@lru_cache(maxsize=8)
-def regime_meta(directories: tuple[Path, ...] | None = None) -> dict[str, RegimeMeta]:
-    """The ``regime:`` block of every ruleset file, by destination code."""
-    out: dict[str, RegimeMeta] = {}
-    for d in directories or (builtin_dir(),):
-        for path in sorted(Path(d).rglob("*.y*ml")):
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (yaml.YAMLError, UnicodeDecodeError):
-                continue  # the loader reports it
-            if isinstance(data, dict) and isinstance(data.get("regime"), dict):
-                meta = RegimeMeta.model_validate(data["regime"])
-                out[meta.destination] = meta
-    return out
+def covered(book: RuleBook) -> list[str]:
+    return sorted(code for code, m in book.regimes.items() if m.covered and code not in (ORIGIN, REGION))
 
 
-def covered(meta: dict[str, RegimeMeta]) -> list[str]:
-    return sorted(code for code, m in meta.items() if m.covered and code not in (ORIGIN, REGION))
+def destination_of(finding: Finding) -> str | None:
+    """The destination a regime finding is about (its ``regime:XX`` group), or None for the law."""
+    return finding.group.split(":", 1)[1] if finding.group.startswith("regime:") else None
 
 
-def _entry_status(book: RuleBook, items: list[Finding]) -> str:
-    """met if an uncontested reported entry route fits; not_met if every decided entry finding refuses."""
-    entry = [f for f in items if f.topic == "entry"]
-    contested = {f.id for f in entry if f.status == "met" and any(
-        c.status == "not_met" and c.id in book.findings and book.findings[c.id].topic == "entry" for c in f.conflicts)}
-    if any(f.status == "met" and f.id not in contested for f in entry):
-        return "met"
-    if any(f.status == "not_met" for f in entry):
-        return "not_met"
+def entry_answer(items: Sequence[Finding]) -> str:
+    """allowed if an uncontested reported entry route fits; else refused, visa_required or undetermined."""
+    entry = [f for f in items if f.kind == "entry"]
+    contested = {f.id for f in entry if f.answer == "allowed"
+                 and any(c.kind == "entry" and c.answer in ("refused", "visa_required") for c in f.conflicts)}
+    if any(f.answer == "allowed" and f.id not in contested for f in entry):
+        return "allowed"
+    for word in ("refused", "visa_required"):
+        if any(f.answer == word for f in entry):
+            return word
     return "undetermined"
 
 
-def _stale(items: list[Finding], as_of: _dt.date, stale_after_days: int) -> bool:
-    return any(d.reported and (as_of - d.reported).days > stale_after_days for f in items for d in f.dates)
+def _stale(items: Sequence[Finding], as_of: _dt.date, stale_after_days: int) -> int | None:
+    """The age in days of the oldest source behind a decided finding, if older than the threshold."""
+    ages = [(as_of - d.reported).days for f in items for d in f.dates
+            if d.reported and f.answer not in ("undetermined", "not_screened")]
+    oldest = max(ages, default=0)
+    return oldest if oldest > stale_after_days else None
 
 
-def _summary(code: str, entry: str, risks: list[Finding], conflicts: list[str], stale: bool) -> str:
+def _summary(entry: str, risks: list[Finding], conflicts: list[str], stale: bool) -> str:
     parts = [{
-        "met": "Entry: a reported entry route fits the documents held.",
-        "not_met": "Entry: the reported rules refuse entry on the documents held.",
+        "allowed": "Entry: allowed on a reported route that fits the documents held.",
+        "refused": "Entry: refused by a reported rule on the documents held.",
+        "visa_required": "Entry: a visa is required.",
         "undetermined": "Entry: not decided by the sources on the stated facts.",
     }[entry]]
     if risks:
-        parts.append(f"{len(risks)} protection risk{'s' if len(risks) != 1 else ''} flagged: "
-                     + "; ".join(f.title.split(': ', 1)[-1] for f in risks) + ".")
+        parts.append(f"{len(risks)} protection risk{'s' if len(risks) != 1 else ''} flagged.")
     if conflicts:
         parts.append("The sources conflict on some points; both sides are shown.")
     if stale:
@@ -81,99 +77,84 @@ def _summary(code: str, entry: str, risks: list[Finding], conflicts: list[str], 
     return " ".join(parts)
 
 
-@lru_cache(maxsize=16)
-def _destination_of(book: RuleBook) -> dict[str, str]:
-    """Regime finding id -> the destination code its group names."""
-    return {fid: d.group.split(":", 1)[1] for fid, d in book.findings.items()
-            if d.destination is not None and d.role in ("regime", "intermediate") and d.group.startswith("regime:")}
-
-
-class _Row:
-    """A covered destination's summary, a function of its (memoised, immutable) findings, which cases share."""
-
-    def __init__(self, book: RuleBook, code: str, name: str, items: tuple[Finding, ...], as_of: _dt.date,
-                 stale_after_days: int):
-        self.items = items  # kept: the memo key holds their identities, which cannot be reused while they live
-        entry = _entry_status(book, list(items))
-        risks = [f for f in items if f.topic == "risk" and f.status == "met"]
-        self.order = (_ENTRY_ORDER[entry], len(risks), code)
-        conflicts = sorted({f.id for f in items if f.conflicts})
-        stale = _stale(list(items), as_of, stale_after_days)
-        self.fields: dict[str, Any] = dict(
-            code=code, name=name, covered=True, entry=entry,
-            summary=_summary(code, entry, risks, conflicts, stale),
-            findings=[f.id for f in items if f.role == "regime"], risks_flagged=[f.id for f in risks],
-            conflicts=conflicts, stale=stale,
-        )
-        self.ranked: dict[int, DestinationSummary] = {}
-
-    def summary(self, rank: int) -> DestinationSummary:
-        summary = self.ranked.get(rank)
-        if summary is None:  # built from checked findings: constructed without re-validation
-            summary = self.ranked[rank] = DestinationSummary.model_construct(rank=rank, **self.fields)
-        return summary
-
-
-_ROWS: Memo[_Row] = Memo(1024)
-
-
-def _row(book: RuleBook, code: str, name: str, items: list[Finding], as_of: _dt.date, stale_after_days: int) -> _Row:
-    key = (id(book), code, name, as_of, stale_after_days, tuple(map(id, items)))
-    row = _ROWS.items.get(key)
-    if row is None or not all(a is b for a, b in zip(row.items, items)):
-        row = _Row(book, code, name, tuple(items), as_of, stale_after_days)
-        _ROWS.put(key, row)
-    return row
+def selected(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: str | None) -> list[str] | None:
+    """The destinations to answer for, in the order asked (None: every covered one)."""
+    if scope == "all":
+        return None
+    codes = list(scope) if scope is not None else list(wanted or [])
+    if here and here != ORIGIN:
+        codes.insert(0, here)
+    return list(dict.fromkeys(codes))
 
 
 def arrange(
-    book: RuleBook, findings: list[Finding], destinations: list[str] | None, as_of: _dt.date,
-    stale_after_days: int, directories: tuple[Path, ...] | None = None,
-) -> tuple[list[Finding], list[DestinationSummary], list[str]]:
-    """(findings in report order, destination summaries most realistic first, notes)."""
-    meta = regime_meta(directories)
-    destination_of = _destination_of(book).get
+    book: RuleBook, findings: list[Finding], scope: Scope, wanted: Sequence[str] | None, here: str | None,
+    as_of: _dt.date, stale_after_days: int,
+) -> tuple[list[Finding], list[DestinationSummary], list[str], list[RedFlag]]:
+    """(findings in report order, destination summaries most realistic first, notes, red flags).
+
+    Findings about destinations out of scope are left out of the result; the law, the Russian side (documents
+    and exit) and, with any EU member state, the EU as a whole are always kept."""
     by_dest: dict[str, list[Finding]] = {}
-    others: list[Finding] = []
+    law: list[Finding] = []
     for f in findings:
-        code = destination_of(f.id)
-        if code is None:
-            others.append(f)
-        else:
-            by_dest.setdefault(code, []).append(f)
-    if not by_dest:
-        return findings, [], []
-    have_rules = sorted(c for c in by_dest if c not in (ORIGIN, REGION))
+        code = destination_of(f)
+        (law if code is None else by_dest.setdefault(code, [])).append(f)
+    have_rules = covered(book)
+    codes = selected(book, scope, wanted, here)
     notes: list[str] = []
-    if destinations:
-        wanted = list(dict.fromkeys(destinations))
-        for code in wanted:
-            if code not in meta and code not in by_dest:
+    if codes is None:
+        codes = have_rules
+    elif not codes:
+        notes.append("No destination of interest is given and where the person is now is not known: only the "
+                     "Russian side (documents and exit) is answered. Add `destinations:` or `location.country`, "
+                     "or ask for all destinations.")
+    elif scope is None and not wanted:
+        notes.append(f"No destinations of interest are given: answered for where the person is now ({codes[0]}) "
+                     "only. Add `destinations:` to the profile, or ask for all destinations.")
+    rows: list[tuple[tuple[int, int, int, str], DestinationSummary]] = []
+    uncovered: list[DestinationSummary] = []
+    flags: list[RedFlag] = []
+    for code in codes:
+        items = by_dest.get(code, [])
+        meta = book.regimes.get(code)
+        if not items:
+            if meta is None:
                 notes.append(f"{code}: not covered by the sources (no regime is encoded for it). "
                              f"Covered destinations: {', '.join(have_rules)}.")
-    else:
-        wanted = have_rules
-    rows: list[_Row] = []
-    uncovered: list[DestinationSummary] = []
-    for code in wanted:
-        items = by_dest.get(code, [])
-        m = meta.get(code)
-        name = m.name if m else code
-        if not items:
-            if m is not None:
+            else:
                 uncovered.append(DestinationSummary(
-                    code=code, name=name, covered=False, entry="undetermined",
-                    summary=f"{m.note or 'Not covered by the sources.'} Covered destinations: {', '.join(have_rules)}.",
+                    code=code, name=meta.name, covered=False, entry="undetermined", here=code == here,
+                    summary=f"{meta.note or 'Not covered by the sources.'} Covered destinations: {', '.join(have_rules)}.",
                 ))
             continue
-        rows.append(_row(book, code, name, items, as_of, stale_after_days))
-    rows.sort(key=lambda row: row.order)
-    summaries = [row.summary(rank) for rank, row in enumerate(rows, 1)]
+        entry = entry_answer(items)
+        risks = [f for f in items if f.kind == "risk" and f.answer == "flagged"]
+        stay = next((f.stay for f in items if f.stay is not None), None)
+        conflicts = sorted({f.id for f in items if f.conflicts})
+        stale = _stale(items, as_of, stale_after_days)
+        is_here = code == here
+        if is_here:
+            flags += [RedFlag(code="risk_here", finding=f.id, destination=code) for f in risks]
+            stay_finding = next((f.id for f in items if f.stay is not None), None)
+            if stay is not None and stay.days_left is not None:
+                if stay.exceeded:
+                    flags.append(RedFlag(code="stay_exceeded", finding=stay_finding, destination=code, days=-stay.days_left))
+                elif stay.days_left <= STAY_ENDING_DAYS:
+                    flags.append(RedFlag(code="stay_ending", finding=stay_finding, destination=code, days=stay.days_left))
+        if stale is not None:
+            flags.append(RedFlag(code="stale_source", destination=code, days=stale))
+        summary = DestinationSummary(
+            code=code, name=meta.name if meta else code, covered=True, entry=entry, here=is_here, stay=stay,
+            summary=_summary(entry, risks, conflicts, stale is not None),
+            findings=[f.id for f in items if f.role == "regime"], risks_flagged=[f.id for f in risks],
+            conflicts=conflicts, stale=stale is not None,
+        )
+        rows.append(((0 if is_here else 1, _ENTRY_ORDER[entry], len(risks), code), summary))
+    rows.sort(key=lambda row: row[0])
+    summaries = [s.model_copy(update={"rank": rank}) for rank, (_, s) in enumerate(rows, 1)]
     shown = [s.code for s in summaries]
-    if REGION in by_dest and (not destinations or REGION in wanted or EU_MEMBERS & set(shown)):
+    if REGION in by_dest and (scope == "all" or REGION in codes or EU_MEMBERS & set(shown)):
         shown.append(REGION)
-    rest = [code for code in sorted(by_dest) if code not in shown and code != ORIGIN]
-    # Every finding stays in the assessment (adding a fact such as `destinations` never removes one); the
-    # selected destinations come first, most realistic first, and the rest follow in code order.
-    ordered = others + by_dest.get(ORIGIN, []) + [f for code in shown + rest for f in by_dest.get(code, [])]
-    return ordered, summaries + uncovered, notes
+    ordered = law + by_dest.get(ORIGIN, []) + [f for code in shown for f in by_dest.get(code, [])]
+    return ordered, summaries + uncovered, notes, flags

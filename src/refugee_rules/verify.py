@@ -75,12 +75,17 @@ def _checked(data: Any, label: str) -> dict[str, Any]:
     return data
 
 
+def _answer(finding: dict[str, Any]) -> Any:
+    """A finding's answer: ``answer`` since format 1.2, ``status`` in the assessments stored before it."""
+    return finding.get("answer", finding.get("status"))
+
+
 def _finding_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
-    fields = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-    if "status" in fields:
-        return f"finding {new.get('id')}: status {old.get('status')} -> {new.get('status')}" + (
-            f" (also {', '.join(f for f in fields if f != 'status')})" if len(fields) > 1 else "")
-    return f"finding {new.get('id')}: same status ({new.get('status')}); differs in {', '.join(fields)}"
+    fields = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k) and k not in ("status", "answer"))
+    if _answer(old) != _answer(new):
+        return f"finding {new.get('id')}: answer {_answer(old)} -> {_answer(new)}" + (
+            f" (also {', '.join(fields)})" if fields else "")
+    return f"finding {new.get('id')}: same answer ({_answer(new)}); differs in {', '.join(fields)}"
 
 
 def verify(

@@ -46,7 +46,7 @@ def steps(a: Assessment, lang: str = "en") -> list[Step]:
     out += [Step("military_service", f, _finding_lines(v, f, by_id)) for f in military]
     stops = [f for f in a.findings if f.group in STOP_GROUPS and f.role == "element"]
     stops += [f for f in a.findings if f.group == "consequences"]
-    out += [Step("stop_points", f, _finding_lines(v, f, by_id, brief=f.status == "undetermined")) for f in stops]
+    out += [Step("stop_points", f, _finding_lines(v, f, by_id, brief=not v.decided(f))) for f in stops]
     if a.destinations:
         out.append(Step("destinations", None, _destination_lines(v, a)))
     return out
@@ -67,14 +67,14 @@ def _finding_lines(v: View, f: Finding, by_id: dict[str, Finding], brief: bool =
     parts = [by_id[d] for d in f.depends_on if d in by_id]
     if parts and not brief:
         lines.append(f"  {L_rests_on}:")
-        lines += [f"    - {v.title(d)}: {v.status(d.status)}" for d in parts]
+        lines += [f"    - {v.title(d)}: {v.answer(d)}" for d in parts]
     if f.rules_fired:
         lines.append(f"  {L_rules}: {', '.join(f.rules_fired)}")
     if f.citations and not brief:
         lines.append(f"  {L_citations}:")
         lines += [f"    - {v.L.citation(c)}" for c in f.citations]
-    lines.append(f"  {L_result}: {v.status(f.status)}. {v.explanation(f)}")
-    if f.status == "undetermined" and f.missing_facts:
+    lines.append(f"  {L_result}: {v.answer(f)}. {v.explanation(f)}")
+    if not v.decided(f) and f.missing_facts:
         lines.append(f"  {L_to_settle_it_ask}:")
         lines += [f"    - {v.question(m)} [{m.path}]" for m in f.missing_facts[:MAX_QUESTIONS]]
         if len(f.missing_facts) > MAX_QUESTIONS:
@@ -88,7 +88,7 @@ def _destination_lines(v: View, a: Assessment) -> list[str]:
     covered = [d for d in a.destinations if d.covered][:MAX_DESTINATIONS]
     lines = [_("Destinations, most realistic first (entry: does a reported route fit the documents held?)")]
     for d in covered:
-        entry = v.status(d.entry) if d.entry else _("no entry rule")
+        entry = v.answer_label("entry", d.entry) if d.entry else _("no entry rule")
         risks = f"; {L_risks_flagged}: {', '.join(d.risks_flagged)}" if d.risks_flagged else ""
         lines.append(f"  {d.rank}. {v.L.country(d.code)}: {L_entry} {entry}{risks}")
     rest = len([d for d in a.destinations if d.covered]) - len(covered)

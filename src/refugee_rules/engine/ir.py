@@ -164,19 +164,19 @@ def _compile(book: RuleBook, active: frozenset[str]) -> Program:
                 productions += _condition_productions(rule.id, finding, rule.condition, "failed")
         exception_failed = tuple(rule_token(e.id, "failed") for e in exceptions)
         for rule in bases:
-            status = rule.concludes.status
+            status = rule.concludes.side
             productions.append(Production(
                 id=f"{finding}:{status}<-{rule.id}", finding=finding, rule=None, side=status, tests=(),
                 needs=(rule_token(rule.id, "held"),) + exception_failed, produces=finding_token(finding, status),
             ))
         for rule in exceptions + orphans:
-            status = rule.concludes.status
+            status = rule.concludes.side
             productions.append(Production(
                 id=f"{finding}:{status}<-{rule.id}", finding=finding, rule=None, side=status, tests=(),
                 needs=(rule_token(rule.id, "held"),), produces=finding_token(finding, status),
             ))
         if all_bases_two_sided:
-            opposite = OPPOSITE[bases[0].concludes.status]
+            opposite = OPPOSITE[bases[0].concludes.side]
             productions.append(Production(
                 id=f"{finding}:{opposite}<-none-of-{'+'.join(b.id for b in bases)}", finding=finding, rule=None,
                 side=opposite, tests=(), needs=tuple(rule_token(b.id, "failed") for b in bases),

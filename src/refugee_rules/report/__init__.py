@@ -33,8 +33,43 @@ DEPTHS = ("summary", "full")
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 STATUS_LABEL = {"met": N_("appears met"), "not_met": N_("appears not met"), "undetermined": N_("undetermined")}
+ANSWER_LABEL: dict[tuple[str, str], str] = {
+    ("element", "met"): N_("appears met"), ("element", "not_met"): N_("appears not met"),
+    ("clause", "applies"): N_("APPEARS TO APPLY: refer to counsel"), ("clause", "does_not_apply"): N_("appears not to apply"),
+    ("clause", "not_screened"): N_("not screened"),
+    ("entry", "allowed"): N_("entry allowed"), ("entry", "refused"): N_("ENTRY REFUSED"),
+    ("entry", "visa_required"): N_("visa required"),
+    ("stay", "allowed"): N_("stay allowed"), ("stay", "not_allowed"): N_("stay not allowed"),
+    ("stay", "exceeded"): N_("STAY EXCEEDED"),
+    ("residence", "open"): N_("route open"), ("residence", "closed"): N_("route closed"),
+    ("residence", "conditions_not_shown"): N_("conditions not shown"),
+    ("visa", "issued"): N_("visa issued"), ("visa", "not_issued"): N_("visa not issued"),
+    ("risk", "flagged"): N_("RISK FLAGGED"), ("risk", "not_reported"): N_("no such risk reported for this person"),
+    ("claim", "claimed"): N_("claimed, but doubted by the source"), ("claim", "not_claimed"): N_("no claim for this person"),
+    ("report", "reported"): N_("reported"), ("report", "not_reported"): N_("not reported for this person"),
+}
+"""The words of every answer, by kind (rules/kinds.py); an open answer of any kind is 'undetermined'."""
+TONE_MARK = {"good": "[x]", "warning": "[!]", "caution": "[~]", "neutral": "[-]", "open": "[?]"}
+SCREENING_LABEL = {"applies": N_("a clause appears to apply"), "does_not_apply": N_("no clause appears to apply"),
+                   "not_screened": N_("not screened")}
+RED_FLAG = {
+    "stop_point": N_("Stop-point: %(finding)s"),
+    "clause_applies": N_("A clause appears to apply (refer to counsel): %(finding)s"),
+    "risk_here": N_("Risk flagged where the person is now (%(country)s): %(finding)s"),
+    "stay_exceeded": N_("Stay exceeded in %(country)s by %(days)s days: %(finding)s"),
+    "stay_ending": N_("Stay in %(country)s ends in %(days)s days: %(finding)s"),
+    "stale_source": N_("Rules for %(country)s rest on sources %(days)s days old: verify the current rules"),
+}
+LEGEND = (
+    (N_("[x]"), N_("good news on the stated facts (an element appears met, entry allowed, a route open)")),
+    (N_("[!]"), N_("a warning: entry refused, a risk flagged, a clause that appears to apply, a stay exceeded")),
+    (N_("[~]"), N_("a hurdle or a doubt: a visa required, a route closed, a claim the source doubts")),
+    (N_("[-]"), N_("neither: not met, does not apply, not reported for this person")),
+    (N_("[?]"), N_("open: the stated facts or the sources do not settle it (not screened, undetermined)")),
+)
 OUTCOME_LABEL = {
     "likely_meets": N_("Likely meets the refugee definition (on the stated facts)"),
+    "inclusion_met_screening_open": N_("Inclusion appears met on the stated facts; exclusion not screened"),
     "likely_does_not_meet": N_("Likely does not meet the refugee definition (on the stated facts)"),
     "undetermined": N_("Undetermined: more facts are needed"),
     "refer_to_counsel": N_("Stop-point: refer to counsel"),
@@ -208,6 +243,67 @@ class View:
     def status(self, s: str) -> str:
         return self.L._(STATUS_LABEL[s])
 
+    def answer_label(self, kind: str, answer: str) -> str:
+        label = ANSWER_LABEL.get((kind, answer)) or STATUS_LABEL.get(answer) or answer
+        return self.L._(label)
+
+    def answer(self, f: Any) -> str:
+        """The finding's answer in its kind's words (never 'met' for a ban or a risk)."""
+        text = self.answer_label(f.kind, f.answer)
+        stay = getattr(f, "stay", None)
+        if stay is not None:
+            text += " (" + self.stay(stay) + ")"
+        return text
+
+    def stay(self, stay: Any) -> str:
+        _ = self.L._
+        unit = {"years": _("year(s)"), "months": _("month(s)"), "days": _("day(s)")}[stay.unit]
+        text = _("limit %(n)s %(unit)s") % {"n": stay.limit, "unit": unit}
+        if stay.days_left is not None:
+            text += "; " + (_("exceeded by %(days)s days since %(date)s") % {"days": -stay.days_left, "date": stay.ends}
+                            if stay.exceeded else _("%(used)s days used, %(left)s days left (until %(date)s)")
+                            % {"used": stay.days_used, "left": stay.days_left, "date": stay.ends})
+        elif stay.since is None:
+            text += "; " + _("arrival date not stated")
+        return text
+
+    def tone(self, f: Any) -> str:
+        from ..rules.kinds import KINDS
+
+        if f.kind not in KINDS:
+            return "open"
+        tone = KINDS[f.kind].tone(f.answer)
+        return "caution" if tone == "good" and getattr(f, "adverse", False) else tone
+
+    def mark(self, f: Any) -> str:
+        return TONE_MARK[self.tone(f)]
+
+    @staticmethod
+    def decided(f: Any) -> bool:
+        from ..rules.kinds import KINDS
+
+        return f.kind not in KINDS or f.answer != KINDS[f.kind].open
+
+    def legend(self) -> list[tuple[str, str]]:
+        return [(mark, self.L._(text)) for mark, text in LEGEND]
+
+    def screening(self, which: str) -> str:
+        return self.L._(SCREENING_LABEL[getattr(self.a.outcome, which)])
+
+    def red_flags(self) -> list[str]:
+        _, by_id = self.L._, {f.id: f for f in self.a.findings}
+        out = []
+        for flag in self.a.outcome.red_flags:
+            f = by_id.get(flag.finding) if flag.finding else None
+            out.append(_(RED_FLAG[flag.code]) % {
+                "finding": (self.title(f) + " — " + self.answer(f)) if f is not None else (flag.finding or ""),
+                "country": self.L.country(flag.destination) if flag.destination else "", "days": flag.days})
+        return out
+
+    def stop_answer(self, hit: Any) -> str:
+        f = next((x for x in self.a.findings if x.id == hit.finding), None)
+        return self.answer(f) if f is not None else hit.answer
+
     def outcome_label(self) -> str:
         return self.L._(OUTCOME_LABEL[self.a.outcome.status])
 
@@ -226,11 +322,14 @@ class View:
                     + _("Refer the case to counsel before relying on any other finding."))
         if o.status == "likely_meets":
             return _("On the stated facts, every element of the refugee definition in Article 1A(2) of the 1951 "
-                     "Convention appears met.")
+                     "Convention appears met, and no exclusion clause of Article 1F appears to apply.")
+        if o.status == "inclusion_met_screening_open":
+            return _("Inclusion (Article 1A(2)) appears met on the stated facts; exclusion (Article 1F) not screened: "
+                     "%(count)d question(s) would settle it.") % {"count": o.open_screening_questions}
         inclusion = next((f for f in self.a.findings if f.role == "inclusion"), None)
         if o.status == "likely_does_not_meet":
             failed = [t(f.title) for f in self.a.findings if inclusion is not None and f.group == inclusion.group
-                      and f.status == "not_met" and f.id != inclusion.id]
+                      and f.answer == "not_met" and f.id != inclusion.id]
             text = _("On the stated facts, the refugee definition in Article 1A(2) appears not met.")
             return text + (" " + _("Not met: %(elements)s.") % {"elements": "; ".join(failed)} if failed else "")
         count = len(inclusion.missing_facts) if inclusion is not None else 0
@@ -242,7 +341,7 @@ class View:
             return f.explanation
         book, _ = self._rules(), self.L._
         sentences: list[str] = []
-        if f.status != "undetermined":
+        if self.decided(f):
             for firing in self.a.trace:
                 if firing.finding != f.id or firing.rule is None:
                     continue
@@ -281,7 +380,7 @@ class View:
                 out.append(_("Rule %(rule)s rests on a source of %(date)s, more than %(days)s days before the as-of "
                              "date: verify the current rules.") % {"rule": m[1], "date": m[2], "days": m[3]})
             elif note.startswith("The sources conflict on this point"):
-                others = "; ".join(f"{self.L.t(c.title)} ({self.status(c.status)})"
+                others = "; ".join(f"{self.L.t(c.title)} ({self.answer(c)})"
                                    for c in getattr(f, "conflicts", []) or [])
                 out.append(_("The sources conflict on this point; see also: %(findings)s.") % {"findings": others})
             else:
@@ -338,7 +437,10 @@ class View:
             data = d.model_dump() if hasattr(d, "model_dump") else dict(d)
             code = data.get("code") or data.get("destination") or ""
             out.append({"code": code, "name": self.L.country(code) if code else data.get("name", ""),
-                        "entry": self.status(data["entry"]) if data.get("entry") in STATUS_LABEL else None,
+                        "entry": self.answer_label("entry", data["entry"]) if data.get("entry") else None,
+                        "entry_tone": data.get("entry") or "undetermined", "here": data.get("here", False),
+                        "stay": self.stay(d.stay) if getattr(d, "stay", None) is not None else None,
+                        "risks": [self.title(f) for f in self.a.findings if f.id in (data.get("risks_flagged") or [])],
                         "rank": data.get("rank"), "covered": data.get("covered", True),
                         "summary": data.get("summary") or "", "stale": data.get("stale", False)})
         return out
@@ -379,7 +481,7 @@ class View:
         return open_questions(self.a)
 
     def checklist_svg(self) -> str:
-        items = [(self.title(f), f.status, self.status(f.status)) for f in self.a.findings
+        items = [(self.title(f), f.answer, self.answer(f)) for f in self.a.findings
                  if f.role in ("element", "inclusion") and f.group.startswith("article_1a2")]
         return checklist_svg(items, self.L._("Article 1A(2): the elements of the refugee definition"))
 

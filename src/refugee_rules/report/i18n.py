@@ -121,6 +121,9 @@ def content_texts(book: Any) -> list[ContentText]:
     for fid, decl in book.findings.items():
         out.append(ContentText(decl.title, f"finding {fid} (title)"))
         out.append(ContentText(decl.asks, f"finding {fid} (asks)"))
+        for attribute in ("doubt", "conflict_note"):
+            if getattr(decl, attribute):
+                out.append(ContentText(getattr(decl, attribute), f"finding {fid} ({attribute})"))
         if decl.stop_point is not None:
             out.append(ContentText(decl.stop_point.message, f"finding {fid} (stop_point.message)"))
     for rid, rule in book.rules.items():

@@ -10,8 +10,14 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ..rules.kinds import KINDS
+
+TONE_LEGEND = (("good", "good news"), ("warning", "warning"), ("caution", "hurdle or doubt"), ("neutral", "neither"),
+               ("open", "open"))
+
 COLOUR = {"met": "#2f6f3e", "not_met": "#b3261e", "undetermined": "#9a6700"}
 FILL = {"met": "#2f6f3e", "not_met": "#d9d9d9", "undetermined": "#f2d27a"}
+TONE_FILL = {"good": "#2f6f3e", "warning": "#b3261e", "caution": "#e0a458", "neutral": "#d9d9d9", "open": "#f2d27a"}
 SYMBOL = {"met": "\u2713", "not_met": "\u2717", "undetermined": "?"}
 
 
@@ -66,19 +72,19 @@ def timeline_svg(dest: Any, view: Any) -> str:
         y = 18 + i * row
         parts.append(f'<text x="{left}" y="{y + 10}" font-size="11" fill="#111">{_e(view.L.t(r.title))}</text>')
         for s in r.segments:
-            tip = f"{view.L.t(r.title)}: {view.status(s.status)} ({s.start.isoformat()} \u2013 {s.end.isoformat()})"
+            tip = f"{view.L.t(r.title)}: {view.answer_label(r.kind, s.status)} ({s.start.isoformat()} \u2013 {s.end.isoformat()})"
             w = max(x(s.end) - x(s.start), 1.5)
             parts.append(f'<rect x="{x(s.start)}" y="{y + 14}" width="{round(w, 1)}" height="{bar}" '
-                         f'fill="{FILL.get(s.status, "#eee")}" stroke="#fff" stroke-width="0.5">'
+                         f'fill="{TONE_FILL[KINDS[r.kind].tone(s.status)] if r.kind in KINDS else "#eee"}" stroke="#fff" stroke-width="0.5">'
                          f"<title>{_e(tip)}</title></rect>")
         for c in r.changes:
-            tip = (f"{c.date.isoformat()}: {view.status(c.before)} \u2192 {view.status(c.after)}; "
+            tip = (f"{c.date.isoformat()}: {view.answer_label(r.kind, c.before)} \u2192 {view.answer_label(r.kind, c.after)}; "
                    + "; ".join(c.rules + c.citations))
             parts.append(f'<circle cx="{x(c.date)}" cy="{y + 20}" r="4" fill="#111"><title>{_e(tip)}</title></circle>')
     ly = height - 8
-    for j, status in enumerate(("met", "not_met", "undetermined")):
-        lx = left + j * 200
-        parts.append(f'<rect x="{lx}" y="{ly - 9}" width="14" height="10" fill="{FILL[status]}"/>'
-                     f'<text x="{lx + 18}" y="{ly}" font-size="10" fill="#333">{_e(view.status(status))}</text>')
+    for j, (tone, mark) in enumerate(TONE_LEGEND):
+        lx = left + j * 134
+        parts.append(f'<rect x="{lx}" y="{ly - 9}" width="14" height="10" fill="{TONE_FILL[tone]}"/>'
+                     f'<text x="{lx + 18}" y="{ly}" font-size="10" fill="#333">{_e(view.L._(mark))}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..rules.kinds import KINDS
+
 START = _dt.date(2022, 1, 1)
 
 
@@ -22,7 +24,7 @@ START = _dt.date(2022, 1, 1)
 class Segment:
     start: _dt.date
     end: _dt.date
-    status: str
+    status: str  # the finding's answer in its kind's words
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Change:
 class Row:
     finding: str
     title: str
+    kind: str = "element"
     segments: list[Segment] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
 
@@ -102,25 +105,26 @@ def timeline(profile: Any, as_of: _dt.date | str | None = None, *, engine: str |
     for day in _profile_dates(case):
         points |= {day, day + _dt.timedelta(days=1)}
     dates = sorted(d for d in points if start <= d <= end)
-    results = [assess(case, as_of=d, engine=engine, rulesets=rulesets) for d in dates]
+    scope = sorted(wanted) if wanted else "all"
+    results = [assess(case, as_of=d, engine=engine, rulesets=rulesets, destinations=scope) for d in dates]
     by_dest: dict[str, DestinationTimeline] = {}
     for fid, decl in dest_findings.items():
-        row = Row(finding=fid, title=decl.title)
+        row = Row(finding=fid, title=decl.title, kind=decl.kind)
         previous = None
         if any(fid not in {x.id for x in a.findings} for a in results):
             continue  # the assessment leaves this finding out (e.g. a destination not considered)
         for i, (day, a) in enumerate(zip(dates, results)):
             f = a.finding(fid)
             seg_end = dates[i + 1] - _dt.timedelta(days=1) if i + 1 < len(dates) else end
-            if previous is not None and previous.status == f.status:
-                row.segments[-1] = Segment(row.segments[-1].start, seg_end, f.status)
+            if previous is not None and previous.answer == f.answer:
+                row.segments[-1] = Segment(row.segments[-1].start, seg_end, f.answer)
             else:
                 if previous is not None:
-                    row.changes.append(Change(day, previous.status, f.status, list(f.rules_fired or previous.rules_fired),
+                    row.changes.append(Change(day, previous.answer, f.answer, list(f.rules_fired or previous.rules_fired),
                                               [_cite(c) for c in (f.citations if f.rules_fired else previous.citations)]))
-                row.segments.append(Segment(day, seg_end, f.status))
+                row.segments.append(Segment(day, seg_end, f.answer))
             previous = f
-        if all(s.status == "undetermined" for s in row.segments):
+        if all(s.status == KINDS[decl.kind].open for s in row.segments):
             continue  # nothing the sources say applies to this person: no bar to draw
         by_dest.setdefault(decl.destination, DestinationTimeline(decl.destination)).rows.append(row)
     return Timeline(start, end, dates, sorted(by_dest.values(), key=lambda d: d.destination))

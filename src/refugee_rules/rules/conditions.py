@@ -16,6 +16,7 @@ from typing import Any, Union
 
 from ..facts import FactSpec, catalogue
 from ..profile import _COUNTRY_CODES
+from .kinds import ALL_WORDS
 
 # operator -> the operator that holds exactly when it definitely does not (both need the fact known)
 NEGATION = {
@@ -38,7 +39,6 @@ ITEM_OPS = {"any_item", "no_item"}
 COUNT_OPS = {"count_eq", "count_ne", "count_lt", "count_lte", "count_gt", "count_gte"}
 FACT_REF_OPS = {"in_fact", "not_in_fact", "eq_fact", "ne_fact", "lt_fact", "lte_fact", "gt_fact", "gte_fact"}
 ITEM_FIELD_OPS = SCALAR_OPS | ORDER_OPS
-STATUSES = ("met", "not_met")
 
 
 class ConditionError(ValueError):
@@ -236,8 +236,9 @@ def parse(node: Any, where: str) -> Condition:
             raise ConditionError(f"{where}: 'not' stands alone in its mapping")
         return Not(parse(node["not"], f"{where} > not"))
     if "finding" in node:
-        if set(node) != {"finding", "is"} or node["is"] not in STATUSES:
-            raise ConditionError(f"{where}: a finding reference is {{finding: ID, is: met|not_met}}, got {node!r}")
+        if set(node) != {"finding", "is"} or node["is"] not in ALL_WORDS:
+            raise ConditionError(f"{where}: a finding reference is {{finding: ID, is: ANSWER}} (an answer of that "
+                                 f"finding's kind, e.g. met, applies, flagged), got {node!r}")
         return FindingLeaf(str(node["finding"]), node["is"])
     if "fact" in node:
         return _fact_leaf(node, where)

@@ -3,13 +3,16 @@
 What is rejected: malformed YAML, unknown keys, a fact path the profile cannot carry, a literal of the
 wrong kind, a citation whose source is not in ``sources.yaml``, a finding concluded by no rule or
 referenced but never declared, two rules concluding one finding two ways with no exception declared,
-a cycle between findings, a template that does not compile. All problems are collected, not only the
+a cycle between findings, a template that does not compile; an answer that is not a word of the
+finding's kind (a risk "met"), a risk settled by a rule of its own (only the failure of a rule that flags
+it reads "not reported"), a title phrased as a negation, a regime title that is not a question. All problems are collected, not only the
 first, so one ``refugee-rules validate`` run shows everything to fix.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -22,8 +25,10 @@ from pydantic import ValidationError
 
 from ..errors import RulesetError, describe
 from ..facts import catalogue
-from .conditions import ConditionError, did_you_mean, facts_read, findings_read, parse
-from .model import FindingDecl, Rule, RulesetFile, Source
+from .conditions import (All, AnyOf, Condition, ConditionError, FindingLeaf, Not, did_you_mean, facts_read, findings_read,
+                         parse)
+from .kinds import KINDS, opposite
+from .model import FindingDecl, RegimeMeta, Rule, RulesetFile, Source
 from .templates import ENVIRONMENT
 
 SOURCES_FILE = "sources.yaml"
@@ -64,6 +69,7 @@ class RuleBook:
     layers: tuple[Path, ...] = ()  # custom ruleset directories loaded over the base ones, in order
     layer_of: dict[str, str] = field(default_factory=dict)  # rule id -> name of the layer it came from
     overrides: dict[str, Override] = field(default_factory=dict)  # layer rule id -> the base rule it replaced
+    regimes: dict[str, RegimeMeta] = field(default_factory=dict)  # destination code -> what its regime file covers
 
     @property
     def inclusion(self) -> str | None:
@@ -164,6 +170,73 @@ def _order(graph: dict[str, set[str]]) -> list[str]:
     return done
 
 
+_NEGATION = re.compile(r"\b(no|not|never|none|nor|cannot)\b|n't\b", re.IGNORECASE)
+_QUESTION_KINDS = frozenset({"entry", "stay", "residence", "visa", "risk", "claim", "report"})
+
+
+def _check_title(decl: FindingDecl, label: str, problems: list[str]) -> None:
+    """A title is read before anything else: a negation in it turns every answer into a double negative."""
+    if _NEGATION.search(decl.title):
+        problems.append(f"{label}: finding {decl.id!r}: title {decl.title!r} is phrased as a negation; "
+                        "ask the positive question (\"Does Estonia refuse entry to Russians?\")")
+    if decl.kind in _QUESTION_KINDS and not decl.title.rstrip().endswith("?"):
+        problems.append(f"{label}: finding {decl.id!r}: a {decl.kind} finding's title is the question it answers, "
+                        f"ending in '?'; got {decl.title!r}")
+    if decl.doubt and decl.kind != "claim":
+        problems.append(f"{label}: finding {decl.id!r}: only a claim carries a doubt")
+    if decl.kind == "claim" and not decl.doubt:
+        problems.append(f"{label}: finding {decl.id!r}: a claim says why its source doubts it (doubt: ...)")
+    if decl.stop_point:
+        kind = KINDS[decl.kind]
+        for word in decl.stop_point.when:
+            if word not in kind.words:
+                problems.append(f"{label}: finding {decl.id!r}: stop_point.when {word!r} is not an answer of a "
+                                f"{decl.kind} finding ({', '.join(kind.words)})")
+
+
+def _resolve(rule: Rule, findings: dict[str, FindingDecl], label: str, problems: list[str]) -> None:
+    """Give the rule's answer and each finding it reads their engine side, checking every word against its kind."""
+    where = f"{label}: rule {rule.id}"
+    decl = findings[rule.concludes.finding]
+    kind = KINDS[decl.kind]
+    answer = rule.concludes.answer
+    if answer not in kind.concludable:
+        problems.append(f"{where}: a {decl.kind} finding is concluded {' or '.join(kind.concludable)}, not {answer!r}"
+                        + did_you_mean(answer, kind.concludable))
+        return
+    if decl.kind == "risk" and answer != "flagged":
+        problems.append(f"{where}: a rule flags a risk or says nothing; {answer!r} would let a statement settle "
+                        "the risk (encode the statement as a `report` finding beside it)")
+        return
+    if rule.otherwise == "opposite" and rule.exception_to is None and opposite(kind, answer) is None:
+        problems.append(f"{where}: a {decl.kind} finding has no single opposite of {answer!r}; "
+                        "make the rule one-sided (otherwise: nothing) and conclude the other answer in a rule of its own")
+    if rule.concludes.limit is not None and decl.kind != "stay":
+        problems.append(f"{where}: only a stay finding's rule reports a limit")
+    rule.concludes._side = kind.side_of(answer)
+    try:
+        rule._condition = _resolved(rule.condition, findings, where)
+    except ConditionError as e:
+        problems.append(str(e))
+
+
+def _resolved(condition: Condition, findings: dict[str, FindingDecl], where: str) -> Condition:
+    if isinstance(condition, FindingLeaf):
+        decl = findings.get(condition.finding)
+        if decl is None:
+            return condition  # reported as an undeclared finding
+        kind = KINDS[decl.kind]
+        if condition.status not in kind.concludable:
+            raise ConditionError(f"{where}: finding {condition.finding!r} (a {decl.kind}) is "
+                                 f"{' or '.join(kind.concludable)}, not {condition.status!r}")
+        return FindingLeaf(condition.finding, kind.side_of(condition.status))
+    if isinstance(condition, Not):
+        return Not(_resolved(condition.child, findings, where))
+    if isinstance(condition, (All, AnyOf)):
+        return type(condition)(tuple(_resolved(c, findings, where) for c in condition.children))
+    return condition
+
+
 def _check_finding_rules(finding: str, rules: list[Rule], label_of: dict[str, str], problems: list[str]) -> None:
     """Default logic: base rules agree on one status; exceptions conclude the other and name a base rule."""
     by_id = {r.id: r for r in rules}
@@ -171,7 +244,7 @@ def _check_finding_rules(finding: str, rules: list[Rule], label_of: dict[str, st
     if not bases:
         problems.append(f"finding {finding!r}: every rule is an exception; it needs a base rule")
         return
-    statuses = {r.concludes.status for r in bases}
+    statuses = {r.concludes.side for r in bases}
     if len(statuses) > 1:
         ids = ", ".join(r.id for r in bases)
         problems.append(
@@ -189,7 +262,7 @@ def _check_finding_rules(finding: str, rules: list[Rule], label_of: dict[str, st
             )
         elif base.exception_to is not None:
             problems.append(f"{label_of[r.id]}: rule {r.id}: an exception to an exception; use an intermediate finding")
-        elif base.concludes.status == r.concludes.status:
+        elif base.concludes.side == r.concludes.side:
             problems.append(f"{label_of[r.id]}: rule {r.id}: an exception must conclude the opposite of {base.id}")
 
 
@@ -236,6 +309,7 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
     rules: dict[str, Rule] = {}
     label_of: dict[str, str] = {}
     overrides: dict[str, Override] = {}
+    regimes: dict[str, RegimeMeta] = {}
     for path, label in rule_files:
         data = _read_yaml(path, label, problems)
         if data is None:
@@ -248,6 +322,8 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
             continue
         if book.jurisdiction is not None and selected is not None and book.jurisdiction not in selected:
             continue  # an optional legal layer that this assessment did not select
+        if book.regime is not None:
+            regimes[book.regime.destination] = book.regime
         for decl in book.findings:
             if decl.id in findings:
                 problems.append(f"{label}: finding {decl.id!r} already declared in {finding_files[decl.id]}")
@@ -301,9 +377,16 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
             if ref not in findings:
                 problems.append(f"{where}: refers to finding {ref!r}, which is never declared{did_you_mean(ref, findings)}")
             graph[target].add(ref)
+    for fid, decl in findings.items():
+        _check_title(decl, finding_files[fid], problems)
+    for rule in list(rules.values()):
+        if rule.concludes.finding in findings:
+            _resolve(rule, findings, label_of[rule.id], problems)
     for fid in findings:
         if not by_finding.get(fid):
             problems.append(f"{finding_files[fid]}: finding {fid!r} is declared but no rule concludes it")
+        elif any(r.concludes._side is None for r in by_finding[fid]):
+            continue  # an answer that is not a word of the finding's kind: reported above
         else:
             _check_finding_rules(fid, by_finding[fid], label_of, problems)
     if (cycle := _cycle(graph)) is not None:
@@ -332,6 +415,7 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
         layers=layer_dirs,
         layer_of={rid: layer_file[label] for rid, label in label_of.items() if label in layer_file},
         overrides={rid: o for rid, o in overrides.items() if rid in rules},
+        regimes=regimes,
     )
 
 

@@ -14,8 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .conditions import Condition
-
-Status = Literal["met", "not_met"]
+from .kinds import KindName, Side
 Precision = Literal["day", "month", "year", "approximate", "reported"]
 RegimeTopic = Literal["documents", "entry", "stay", "residence", "visa", "risk", "asylum", "naturalisation"]
 
@@ -53,9 +52,33 @@ class DateBound(_Strict):
     derived: str | None = Field(default=None, description="How the date was derived from the source, if it was.")
 
 
+class StayLimit(_Strict):
+    """How long a stay is reported to be allowed, in the source's own unit (a year is not 365 days)."""
+
+    days: int | None = Field(default=None, ge=1)
+    months: int | None = Field(default=None, ge=1)
+    years: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> StayLimit:
+        if sum(v is not None for v in (self.days, self.months, self.years)) != 1:
+            raise ValueError("a stay limit gives exactly one of days, months, years")
+        return self
+
+
 class Concludes(_Strict):
+    """What a rule concludes, in the words of its finding's kind (``allowed``, ``refused``, ``flagged``, ``met`` ...)."""
+
     finding: str
-    status: Status
+    answer: str
+    limit: StayLimit | None = Field(default=None, description="Stay findings: the limit this rule reports.")
+    _side: Side | None = PrivateAttr(default=None)
+
+    @property
+    def side(self) -> Side:
+        """The engine's side of the answer (set by the loader from the finding's kind)."""
+        assert self._side is not None, "rules are resolved by the loader"
+        return self._side
 
 
 class Rule(_Strict):
@@ -89,7 +112,7 @@ class Rule(_Strict):
 class StopPoint(_Strict):
     """A finding whose status halts the ordinary outcome: the worker must refer the case to counsel."""
 
-    when: list[Literal["met", "not_met", "undetermined"]] = Field(min_length=1)
+    when: list[str] = Field(min_length=1, description="Answers of the finding (its kind's words) that raise the stop-point.")
     kind: Literal["exclusion", "cessation", "other"]
     message: str
     raised_by: list[str] = Field(
@@ -101,6 +124,7 @@ class StopPoint(_Strict):
 
 class FindingDecl(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
+    kind: KindName = Field(description="What kind of question the finding answers; its rules conclude in this kind's words.")
     title: str
     asks: str = Field(description="The question the law asks, in plain language.")
     group: str = Field(description="Where the finding belongs in a report, e.g. 'article_1a2'.")
@@ -113,6 +137,13 @@ class FindingDecl(_Strict):
     question: str | None = Field(default=None, description="Findings sharing destination and question answer one question.")
     conflicts_with: list[str] = Field(default_factory=list, description="Findings whose sources disagree with this one.")
     conflict_note: str | None = None
+    doubt: str | None = Field(default=None, description="Claims only: why the source itself doubts the claim.")
+    adverse: bool = Field(
+        default=False, description="Its positive answer is bad news for the person (HB ¶168: only dislike of service; "
+        "only an internal passport): shown as a hurdle, never in the colour of good news.")
+    required_screening: bool = Field(
+        default=False, description="A clause the outcome must see screened: it reads likely_meets only when this "
+        "clause does not apply (the Article 1F clauses).")
 
 
 class RegimeMeta(_Strict):
