@@ -30,6 +30,7 @@ typecheck: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/refugee-rules schema profile -o schemas/profile.schema.json
 	$(BIN)/refugee-rules schema assessment -o schemas/assessment.schema.json
+	$(BIN)/refugee-rules schema catalogue -o schemas/catalogue.schema.json
 
 # Regenerate examples/README.md from examples/profiles/*.yaml; tests/test_examples_index.py fails when it is stale.
 examples-index: $(STAMP)

@@ -92,7 +92,7 @@ STAGES = {  # (module file ending, function name) -> what it is
     ("explain.py", "trace"): "trace of firings (memoised)",
     ("evidence.py", "evidence_relied_on"): "evidence relied on",
     ("api.py", "profile_hash"): "profile hash for the metadata",
-    ("serialise.py", "assessment_bytes"): "JSON line (memoised pieces)",
+    ("serialise.py", "assessment_line"): "JSON line (format 2, compact)",
 }
 
 
@@ -102,12 +102,12 @@ def _stage_shares(profiles: list, engine: str) -> None:  # type: ignore[type-arg
     import pstats
 
     from refugee_rules import assess
-    from refugee_rules.serialise import assessment_bytes
+    from refugee_rules.serialise import assessment_line
 
     profiler = cProfile.Profile()
     profiler.enable()
     for p in profiles:
-        assessment_bytes(assess(p, as_of=AS_OF, engine=engine))
+        assessment_line(assess(p, as_of=AS_OF, engine=engine), b"")
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = sum(tt for (_, _, name), (_, _, tt, _, _) in stats.items())

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from refugee_rules.compact import CompactFinding
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"
 COMMAND = shutil.which("refugee-rules", path=str(Path(sys.executable).parent)) or shutil.which("refugee-rules")
@@ -46,8 +48,16 @@ def test_assess_json_is_the_assessment_and_deterministic():
     data = json.loads(first.stdout)
     assert data["outcome"]["status"] == "inclusion_met_screening_open"
     assert data["metadata"]["as_of"] == "2024-03-01" and data["metadata"]["engine"] == "compiled"
+    assert data["format_version"] == "2.0" and len(first.stdout.encode()) <= 25_000  # the demo profile, compact
     for finding in data["findings"]:
-        assert {"id", "kind", "answer", "citations", "facts_used", "rules_fired", "missing_facts"} <= finding.keys()
+        assert {"id", "kind", "answer"} <= finding.keys() and set(finding) <= set(CompactFinding.model_fields)
+    full = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--format", "json", "--engine", "compiled",
+               "--detail", "full")
+    archived = json.loads(full.stdout)
+    assert archived["catalogue"]["rulesets_hash"] == data["metadata"]["rulesets_hash"]
+    assert all(f["explanation"] for f in archived["findings"]) and archived["trace"]
+    catalogue = json.loads(run("catalogue").stdout)
+    assert catalogue == archived["catalogue"]
 
 
 def test_assess_markdown_writes_only_the_requested_file(tmp_path):
@@ -118,7 +128,7 @@ def test_schema_profile_and_assessment():
     schema = json.loads(profile.stdout)
     assert schema["title"] == "CaseProfile" and "nationalities" in schema["properties"]
     assessment = json.loads(run("schema", "assessment").stdout)
-    assert assessment["title"] == "Assessment"
+    assert assessment["title"] == "CompactAssessment" and "catalogue" in assessment["properties"]
 
 
 @pytest.mark.parametrize("args", [[], ["assess"], ["assess", "x.yaml", "--format", "pdf"], ["frobnicate"]])
@@ -133,7 +143,7 @@ def test_stale_after_days_sets_when_regime_rules_are_flagged_as_possibly_outdate
     def stale_notes(*extra: str) -> int:
         result = run("assess", str(profile), "--as-of", "2025-06-01", "--format", "json", "--engine", "compiled", *extra)
         assert result.returncode == 0, result.stderr
-        return sum("verify the current rules" in note for f in json.loads(result.stdout)["findings"] for note in f["notes"])
+        return sum(note["code"] == "stale_source" for f in json.loads(result.stdout)["findings"] for note in f.get("notes", []))
 
     assert stale_notes() > 0  # default: sources more than 365 days old are flagged
     assert stale_notes("--stale-after-days", "3650") == 0

@@ -143,7 +143,7 @@ def test_eu_layer_changes_a_finding_and_says_why(engine: str) -> None:
     assert convention.answer("nexus_political_opinion") == "not_met"
     assert eu.answer("nexus_political_opinion") == "met"
     assert eu.answer("eu_refusal_9_2_e") == "met"
-    note = next(n for n in eu.finding("nexus_political_opinion").notes if n.startswith("EU layer:"))
+    note = next(n.text for n in eu.finding("nexus_political_opinion").notes if n.text.startswith("EU layer:"))
     assert "not_met under the Convention rules alone, met with the EU layer" in note and "eu.ez.nexus-presumption" in note
     assert eu.metadata.jurisdiction == "EU" and convention.metadata.jurisdiction is None
     with pytest.raises(Exception):

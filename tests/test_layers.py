@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 from pathlib import Path
@@ -55,13 +57,13 @@ def test_an_override_says_so_in_the_finding_and_an_added_rule_is_named():
     assert fear.answer == "met"
     assert fear.explanation.startswith("The person told us that they are afraid to go back.")
     assert "overrides the built-in rule e2a.fear-stated" in fear.explanation
-    assert any("example-ngo-referral" in n and "overrides the built-in rule e2a.fear-stated" in n for n in fear.notes)
+    assert any("example-ngo-referral" in n and "overrides the built-in rule e2a.fear-stated" in n for n in map(str, fear.notes))
     referral = result.finding("example_ngo.refer_to_lawyer_now")
     assert referral.answer == "met"
     assert {c.source for c in referral.citations} == {"example-ngo-referral-policy", "unhcr-handbook-2019"}
-    assert any("added by this layer" in n for n in referral.notes)
+    assert any("added by this layer" in n for n in map(str, referral.notes))
     plain = assess(PROFILE, as_of=AS_OF)
-    assert not any("layer" in n for n in plain.finding("fear_subjective").notes)
+    assert not any("layer" in n for n in map(str, plain.finding("fear_subjective").notes))
     assert plain.finding("fear_subjective").explanation == "They state that they fear returning."
     assert plain.metadata.rulesets_hash != result.metadata.rulesets_hash
 
@@ -91,7 +93,7 @@ def test_an_override_may_replace_a_rule_under_a_new_id(tmp_path):
     result = assess({"fear": {"fears_return": True}}, as_of=AS_OF, layers=(tmp_path / "my-layer",))
     f = result.finding("fear_subjective")
     assert f.rules_fired == ["my.fear"] and f.explanation.startswith("Layer wording")
-    assert any("rule my.fear overrides the rule e2a.fear-stated" in n for n in f.notes)
+    assert any("rule my.fear overrides the rule e2a.fear-stated" in n for n in map(str, f.notes))
 
 
 def test_overriding_a_rule_that_does_not_exist_is_an_error(tmp_path):
@@ -148,7 +150,10 @@ def test_the_cli_validates_and_applies_a_layer(capsys, tmp_path):
     profile = tmp_path / "p.yaml"
     profile.write_text(yaml.safe_dump(PROFILE), encoding="utf-8")
     assert main(["assess", str(profile), "--as-of", AS_OF, "--format", "json", "--layer", str(EXAMPLE)]) == 0
-    assert "overrides the built-in rule e2a.fear-stated" in capsys.readouterr().out
+    out = json.loads(capsys.readouterr().out)
+    fear = next(f for f in out["findings"] if f["id"] == "fear_subjective")
+    assert {"code": "layer_override", "rule": "e2a.fear-stated", "layer": "example-ngo-referral",
+            "replaces": "e2a.fear-stated", "replaced_file": "convention/article-1a2.yaml"} in fear["notes"]
     assert main(["validate", "--layer", str(_layer(tmp_path, [FEAR_RULE]))]) == 2
     assert "id already used" in capsys.readouterr().err
 

@@ -98,4 +98,4 @@ def test_eu_layer_turns_not_met_into_met_only_through_its_cited_presumptions(fla
             assert set(layered.rules_fired) & eu_rules, f.id
             assert {c.source for c in layered.citations} & EU_SOURCES, f.id
         if layered.answer != f.answer:
-            assert any(n.startswith("EU layer:") for n in layered.notes), f.id  # and it says so
+            assert any(n.text.startswith("EU layer:") for n in layered.notes), f.id  # and it says so

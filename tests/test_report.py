@@ -163,15 +163,17 @@ def test_summary_depth_is_short_and_keeps_statuses_and_questions(boris):
 def test_json_is_a_versioned_explanation_tree(boris):
     import json
 
-    data = json.loads(render(boris, "json"))
-    assert data["metadata"]["format_version"] and data["metadata"]["library_version"]
-    assert data["metadata"]["rulesets_hash"] and data["metadata"]["as_of"] == "2024-03-01"
+    data = json.loads(render(boris, "json", detail="full"))
+    assert data["format_version"] == "2.0" and data["metadata"]["library_version"]
+    assert data["metadata"]["rulesets_hash"] == data["catalogue"]["rulesets_hash"] and data["metadata"]["as_of"] == "2024-03-01"
     persecuted = next(f for f in data["findings"] if f["id"] == "being_persecuted")
-    assert persecuted["rules_fired"] and persecuted["citations"] and persecuted["facts_used"]
+    assert persecuted["rules"] and persecuted["facts_used"] and persecuted["explanation"]
     assert all("value" in x for x in persecuted["facts_used"])
-    # the branches that did not hold: other rules of the finding, each failed, undecided or not in force
-    assert all(b["state"] in ("failed", "undetermined", "not_in_force") for b in persecuted["branches_not_held"])
-    assert {b["rule"] for b in persecuted["branches_not_held"]}.isdisjoint(
+    assert all(data["catalogue"]["rules"][r]["citations"] for r in persecuted["rules"])  # cited through the catalogue
+    # the branches that did not hold (in the Python value): other rules of the finding, failed, undecided or not in force
+    branches = boris.finding("being_persecuted").branches_not_held
+    assert all(b.state in ("failed", "undetermined", "not_in_force") for b in branches)
+    assert {b.rule for b in branches}.isdisjoint(
         {t["rule"] for t in data["trace"] if t["finding"] == "being_persecuted" and t["side"] == "held"})
 
 

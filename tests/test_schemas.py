@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from refugee_rules import Assessment, CaseProfile
+from refugee_rules import CaseProfile
+from refugee_rules.catalogue import Catalogue
 from refugee_rules.cli import main
+from refugee_rules.compact import CompactAssessment
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = {"profile": CaseProfile, "assessment": Assessment}
+MODELS = {"profile": CaseProfile, "assessment": CompactAssessment, "catalogue": Catalogue}
 REGENERATE = "make schemas"
 
 
@@ -51,7 +53,10 @@ def test_the_schemas_are_json_schema_documents_with_the_public_contract():
     assessment = json.loads((ROOT / "schemas" / "assessment.schema.json").read_text(encoding="utf-8"))
     assert profile["type"] == "object" and "nationalities" in profile["properties"]
     assert profile.get("additionalProperties") is False  # unknown keys are rejected, so a form cannot invent fields
-    finding = assessment["$defs"]["Finding"]["properties"]
-    assert {"id", "kind", "answer", "citations", "facts_used", "rules_fired", "missing_facts"} <= set(finding)
+    finding = assessment["$defs"]["CompactFinding"]["properties"]
+    assert {"id", "kind", "answer", "facts_used", "rules", "questions"} <= set(finding)
+    catalogue = json.loads((ROOT / "schemas" / "catalogue.schema.json").read_text(encoding="utf-8"))
+    assert {"title", "asks", "kind", "answers"} <= set(catalogue["$defs"]["FindingEntry"]["properties"])
+    assert {"citations", "because"} <= set(catalogue["$defs"]["RuleEntry"]["properties"])
     metadata = assessment["$defs"]["Metadata"]["properties"]
     assert {"library_version", "rulesets_hash", "engine", "as_of", "profile_hash"} <= set(metadata)

@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from refugee_rules import Assessment, CaseProfile, assess
+from refugee_rules import CaseProfile, assess, load_rulesets
+from refugee_rules.catalogue import Catalogue
+from refugee_rules.compact import CompactAssessment
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = ROOT / "examples" / "layers" / "example-ngo-referral"
@@ -53,7 +55,7 @@ def server(tmp_path_factory):
 
 
 def _local(profile, **options):
-    return json.loads(assess(profile, as_of=AS_OF, layers=(LAYER,), **options).model_dump_json())
+    return json.loads(assess(profile, as_of=AS_OF, layers=(LAYER,), **options).to_json())
 
 
 def test_health_and_openapi(server):
@@ -71,9 +73,17 @@ def test_assess_gives_exactly_the_librarys_assessment(server):
     reply = client.post("/assess", json={"profile": PROFILE, "as_of": AS_OF, "engine": "compiled"})
     assert reply.status_code == 200
     assert reply.json() == _local(PROFILE, engine="compiled")
-    Assessment.model_validate(reply.json())
+    CompactAssessment.model_validate(reply.json())
     fear = next(f for f in reply.json()["findings"] if f["id"] == "fear_subjective")
-    assert any("example-ngo-referral" in n for n in fear["notes"])  # the service's layer applies
+    assert any(n.get("layer") == "example-ngo-referral" for n in fear["notes"])  # the service's layer applies
+    rulesets_hash = reply.json()["catalogue"]["rulesets_hash"]
+    catalogue = client.get(f"/catalogue/{rulesets_hash}")
+    assert catalogue.status_code == 200 and rulesets_hash == load_rulesets([LAYER]).content_hash
+    entry = Catalogue.model_validate(catalogue.json()).findings["fear_subjective"]
+    assert entry.kind == "element" and entry.title and "e2a.fear-stated" in entry.rules
+    assert client.get("/catalogue/" + "0" * 64).status_code == 404
+    full = client.post("/assess", json={"profile": PROFILE, "as_of": AS_OF, "engine": "compiled", "detail": "full"})
+    assert full.json()["catalogue"]["findings"]["fear_subjective"] == catalogue.json()["findings"]["fear_subjective"]
 
 
 def test_invalid_input_is_422_with_field_paths(server):
@@ -136,7 +146,7 @@ def test_rulesets_lists_files_versions_hashes_and_source_dates(server):
 def test_schemas(server):
     client, _ = server
     assert client.get("/schema/profile").json() == CaseProfile.model_json_schema()
-    assert client.get("/schema/assessment").json() == Assessment.model_json_schema()
+    assert client.get("/schema/assessment").json() == CompactAssessment.model_json_schema()
     assert client.get("/schema/other").status_code == 422
 
 

@@ -26,7 +26,7 @@ def _stored(tmp_path: Path, **options) -> tuple[Path, Path]:
     profile.write_text(yaml.safe_dump(PROFILE), encoding="utf-8")
     result = assess(PROFILE, as_of="2024-03-01", **options)
     stored = tmp_path / "assessment.json"
-    stored.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    stored.write_text(result.to_json(), encoding="utf-8")
     return stored, profile
 
 
@@ -112,3 +112,22 @@ def test_bad_input_exits_2(tmp_path, capsys):
     bad_profile.write_text("nationalities: RU\n", encoding="utf-8")
     assert main(["verify", str(stored), str(bad_profile)]) == 2
     assert main(["verify", str(tmp_path / "missing.json"), str(profile)]) == 2
+
+
+def test_an_assessment_stored_in_format_1_is_read_and_its_answers_compared(tmp_path):
+    """Format 1 (before typed answers) had ``status`` met / not_met / undetermined on every finding."""
+    from refugee_rules.rules.kinds import KINDS
+
+    data = json.loads(assess(PROFILE, as_of="2024-03-01", engine="compiled").to_json())
+    data.pop("format_version")
+    data["metadata"]["format_version"] = "1.1"
+    for f in data["findings"]:
+        f["status"] = KINDS[f.pop("kind")].side_of_answer(f.pop("answer"))
+    same = verify(data, PROFILE)
+    assert not same.identical and same.findings_changed == [] and same.differences[0].startswith("format: 1.1 -> 2.0")
+    tampered = json.loads(json.dumps(data))
+    target = next(f for f in tampered["findings"] if f["id"] == "exclusion_1f_a")
+    target["status"] = "met"
+    changed = verify(tampered, PROFILE)
+    assert changed.findings_changed == ["exclusion_1f_a"]
+    assert "finding exclusion_1f_a: answer met -> not_screened" in changed.differences

@@ -116,7 +116,7 @@ def assess(
     here = facts.known.get("location.country")
     wanted = list(facts.known.get("destinations") or [])
     findings, summaries, destination_notes, flags = arrange(book, findings, scope, wanted, here, day, stale_after_days)
-    return Assessment(
+    result = Assessment(
         metadata=Metadata(
             library_version=__version__, rulesets_hash=book.content_hash, as_of=day, engine=runner.name,
             profile_hash=profile_hash(case), case_ref=case.case_ref, jurisdiction=jurisdiction,
@@ -129,6 +129,8 @@ def assess(
         destinations=summaries,
         destination_notes=destination_notes,
     )
+    result._book = book
+    return result
 
 
 # --- embedding: many profiles, the rulesets themselves ---------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 FindingStatus = Literal["met", "not_met", "undetermined"]
 """The answers of a legal element (kind ``element``), e.g. the inclusion finding."""
@@ -26,8 +26,6 @@ Answer = str
 Screening = Literal["applies", "does_not_apply", "not_screened"]
 OutcomeStatus = Literal["likely_meets", "inclusion_met_screening_open", "likely_does_not_meet", "undetermined",
                         "refer_to_counsel"]
-FORMAT_VERSION = "1.2"
-"""Version of the JSON shape of an Assessment (the explanation tree); bumped when a field changes meaning."""
 
 DISCLAIMER = (
     "This is decision support for a trained adviser, not a legal decision. It applies encoded rules to the "
@@ -106,6 +104,50 @@ class Branch(_Value):
     missing: list[str] = Field(default_factory=list, description="The facts its condition read that are not known.")
 
 
+NoteCode = Literal["unconfirmed_pinpoint", "stale_source", "sources_conflict", "layer_override", "layer_added",
+                   "jurisdiction_changed"]
+
+
+class Note(_Value):
+    """A warning on a finding: a code and its parameters; the views word it in the report's language."""
+
+    code: NoteCode
+    rule: str | None = Field(default=None, description="stale_source, layer_*: the rule concerned.")
+    date: _dt.date | None = Field(default=None, description="stale_source: the date of the source.")
+    days: int | None = Field(default=None, description="stale_source: the staleness threshold in days.")
+    layer: str | None = Field(default=None, description="layer_*: the custom layer; jurisdiction_changed: e.g. 'EU'.")
+    replaces: str | None = Field(default=None, description="layer_override: the rule replaced.")
+    replaced_file: str | None = None
+    before: str | None = Field(default=None, description="jurisdiction_changed: the answer without the layer.")
+    after: str | None = None
+    rules: list[str] = Field(default_factory=list, description="jurisdiction_changed: the layer's rules that fired.")
+    sources: list[str] = Field(default_factory=list, description="jurisdiction_changed: what the new answer rests on.")
+    findings: list[str] = Field(default_factory=list, description="sources_conflict: the findings that disagree.")
+
+    @property
+    def text(self) -> str:
+        """The note in English (the views word it in either language)."""
+        if self.code == "unconfirmed_pinpoint":
+            return "Some paragraph numbers cited here are not yet confirmed against the primary text."
+        if self.code == "stale_source":
+            return (f"Rule {self.rule} rests on a source of {self.date}, more than {self.days} days before the as-of "
+                    "date: verify the current rules.")
+        if self.code == "sources_conflict":
+            return "The sources conflict on this point; see also: " + ", ".join(self.findings) + "."
+        if self.code == "layer_override":
+            replaced = f"built-in rule {self.replaces}" if self.replaces == self.rule else f"rule {self.replaces}"
+            return (f"Custom layer {self.layer!r}: rule {self.rule} overrides the {replaced} (from {self.replaced_file}); "
+                    "this finding follows the layer's rule, not the built-in one.")
+        if self.code == "layer_added":
+            return f"Custom layer {self.layer!r}: rule {self.rule} was added by this layer, not by the built-in rulesets."
+        return (f"{self.layer} layer: {self.before} under the Convention rules alone, {self.after} with the {self.layer} "
+                "layer" + (f" (rules: {', '.join(self.rules)})" if self.rules else "")
+                + (f"; resting on {'; '.join(self.sources)}" if self.sources else "") + ".")
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class StayCount(_Value):
     """A stay limit counted from the person's own dates on the as-of date (only where they are in that country)."""
 
@@ -133,7 +175,7 @@ class Finding(_Value):
     depends_on: list[str] = Field(description="Other findings this one was concluded from.")
     citations: list[Citation]
     missing_facts: list[MissingFact]
-    notes: list[str] = Field(default_factory=list, description="Warnings: unconfirmed pinpoints, possibly outdated rules.")
+    notes: list[Note] = Field(default_factory=list, description="Warnings: unconfirmed pinpoints, possibly outdated rules, conflicts, layers.")
     branches_not_held: list[Branch] = Field(default_factory=list, description="Rules of this finding that did not hold.")
     # Regime findings only (empty otherwise):
     destination: str | None = Field(default=None, description="ISO code of the destination a regime finding is about.")
@@ -173,7 +215,6 @@ class Outcome(_Value):
 
 
 class Metadata(_Value):
-    format_version: str = FORMAT_VERSION
     library_version: str
     rulesets_hash: str
     as_of: _dt.date
@@ -211,7 +252,7 @@ class EvidenceUsed(_Value):
     decision: Literal["accepted", "rejected"] = Field(description="The worker's decision for this case.")
     citations: list[Citation] = Field(description="The source and verbatim quote the item rests on.")
     relied_on_by: list[str] = Field(description="Definite findings whose conclusion rests on this item.")
-    notes: list[str] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
 
 
 class Assessment(_Value):
@@ -230,6 +271,23 @@ class Assessment(_Value):
         default_factory=list, description="Destinations assessed, most realistic first (regime rulesets only)."
     )
     destination_notes: list[str] = Field(default_factory=list, description="E.g. destinations asked about that the sources do not cover.")
+    _book: Any = PrivateAttr(default=None)  # the rule book it was made with: its catalogue explains the JSON
+
+    def to_json(self, detail: str = "compact", *, indent: int | None = None) -> str:
+        """The assessment as JSON, format 2 (:mod:`refugee_rules.compact`): ``compact`` refers to the catalogue of
+        its rule book by hash; ``full`` inlines the catalogue, the explanations and the trace (for archives)."""
+        from .catalogue import build
+        from .compact import to_json
+
+        catalogue = build(self._book) if detail == "full" and self._book is not None else None
+        if detail == "full" and catalogue is None:
+            from .rules.loader import load_cached
+
+            book = load_cached()
+            if book.content_hash != self.metadata.rulesets_hash:
+                raise ValueError("detail='full' needs the rule book this assessment was made with")
+            catalogue = build(book)
+        return to_json(self, detail, catalogue, indent=indent)
 
     def finding(self, finding_id: str) -> Finding:
         for f in self.findings:

@@ -27,7 +27,7 @@ from .errors import ProfileError, RefugeeRulesError
 from .explain import STALE_AFTER_DAYS
 from .facts import catalogue, nest
 from .inputs import MAX_PROFILE_BYTES, read_document
-from .serialise import assessment_bytes, line_safe
+from .serialise import assessment_line, line_safe
 
 OUTPUT_FORMATS = ("json", "summary-csv")
 CHUNK = 16
@@ -230,7 +230,7 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
                 return True, _utf8(_summary_row(record.index, record.ident, "assessed", result))
             prefix = '{"index":%d,"record":%s,"status":"assessed","assessment":' % (
                 record.index, json.dumps(record.ident, ensure_ascii=False))
-            return True, assessment_bytes(result, line_safe(_utf8(prefix)), b"}\n", one_line=True)
+            return True, assessment_line(result, _utf8(prefix))
     if fmt == "summary-csv":
         return False, _utf8(_summary_row(record.index, record.ident, "error", error=" | ".join(problems)))
     error = {"type": kind, "problems": problems}

@@ -14,14 +14,16 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from pydantic import BaseModel
+
 from . import __version__
 from .api import JURISDICTIONS, assess
-from .assessment import Assessment
 from .engine import ENGINES
 from .errors import RefugeeRulesError
 from .explain import STALE_AFTER_DAYS
 from .inputs import read_profile
 from .profile import CaseProfile
+from .compact import DETAILS
 from .report import DEPTHS, FORMATS, LANGUAGES, render
 from .rules.loader import ALL_JURISDICTIONS, builtin_dir, load
 
@@ -83,7 +85,8 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         from .report.timeline import timeline as _timeline
 
         timeline = _timeline(profile, result.metadata.as_of, engine=args.engine, rulesets=rulesets)
-    _write(render(result, args.format, lang=args.lang, depth=args.depth, timeline=timeline), args.output)
+    _write(render(result, args.format, lang=args.lang, depth=args.depth, timeline=timeline, detail=args.detail),
+           args.output)
     return 0
 
 
@@ -113,6 +116,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_catalogue(args: argparse.Namespace) -> int:
+    from .api import load_rulesets
+    from .catalogue import catalogue_json
+
+    book = load_rulesets(tuple(args.layer or ()), rulesets=tuple(args.rulesets) if args.rulesets else None,
+                         jurisdiction=args.jurisdiction)
+    _write(catalogue_json(book, indent=2) + "\n", args.output)
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     dirs = tuple(Path(d) for d in args.dirs) if args.dirs else (builtin_dir(),)
     book = load(dirs, jurisdictions=ALL_JURISDICTIONS,  # every optional legal layer is checked too
@@ -127,7 +140,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    model = CaseProfile if args.name == "profile" else Assessment
+    from .catalogue import Catalogue
+    from .compact import CompactAssessment
+
+    models: dict[str, type[BaseModel]] = {"profile": CaseProfile, "assessment": CompactAssessment, "catalogue": Catalogue}
+    model = models[args.name]
     _write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n", args.output)
     return 0
 
@@ -172,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", help="write here instead of standard output")
     a.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
+    a.add_argument("--detail", choices=DETAILS, default="compact",
+                   help="JSON: compact (titles, questions, citations in the catalogue, named by hash) or full (inlined)")
     a.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
     a.add_argument("--destinations", type=_destinations, default=None, metavar="all|XX,YY", help=DESTINATIONS_HELP)
     a.set_defaults(run=_cmd_assess)
@@ -197,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output")
     c.set_defaults(run=_cmd_compare)
 
+    k = sub.add_parser("catalogue", help="the catalogue that compact assessments refer to (titles, questions, "
+                       "citations, explanation templates), for the rulesets' hash")
+    k.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None)
+    k.add_argument("--rulesets", action="append", metavar="DIR")
+    k.add_argument("--layer", action="append", metavar="DIR")
+    k.add_argument("-o", "--output")
+    k.set_defaults(run=_cmd_catalogue)
+
     v = sub.add_parser("validate", help="load and lint rulesets")
     v.add_argument("dirs", nargs="*", help="ruleset directories (default: the built-in ones)")
     v.add_argument("--layer", action="append", metavar="DIR", help="custom ruleset layer to lint over them (repeatable)")
@@ -215,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(run=_cmd_batch)
 
     s = sub.add_parser("schema", help="print a JSON Schema")
-    s.add_argument("name", nargs="?", choices=("profile", "assessment"), default="profile")
+    s.add_argument("name", nargs="?", choices=("profile", "assessment", "catalogue"), default="profile")
     s.add_argument("-o", "--output")
     s.set_defaults(run=_cmd_schema)
     _add_embedding_commands(sub)

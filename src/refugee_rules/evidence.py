@@ -10,7 +10,7 @@ its source and verbatim quote.
 
 from __future__ import annotations
 
-from .assessment import EvidenceUsed, Finding
+from .assessment import EvidenceUsed, Finding, Note
 
 EVIDENCE_GROUP = "country_evidence"
 
@@ -38,10 +38,10 @@ def evidence_relied_on(findings: list[Finding]) -> list[EvidenceUsed]:
     ]
 
 
-def layer_notes(base: list[Finding], layered: list[Finding], jurisdiction: str) -> dict[str, str]:
+def layer_notes(base: list[Finding], layered: list[Finding], jurisdiction: str) -> dict[str, Note]:
     """For each finding whose status the optional layer changed: a note saying from what, to what, and by which rules."""
     before = {f.id: f for f in base}
-    notes: dict[str, str] = {}
+    notes: dict[str, Note] = {}
     for f in layered:
         old = before.get(f.id)
         if old is None or old.answer == f.answer:
@@ -49,10 +49,6 @@ def layer_notes(base: list[Finding], layered: list[Finding], jurisdiction: str) 
         new_rules = sorted(set(f.rules_fired) - set(old.rules_fired))
         cited = sorted({f"{c.source_title}, {c.pinpoint}" if c.pinpoint else c.source_title
                         for c in f.citations if c.source not in {x.source for x in old.citations}})
-        notes[f.id] = (
-            f"{jurisdiction} layer: {old.answer} under the Convention rules alone, {f.answer} with the {jurisdiction} layer"
-            + (f" (rules: {', '.join(new_rules)})" if new_rules else "")
-            + (f"; resting on {'; '.join(cited)}" if cited else "")
-            + "."
-        )
+        notes[f.id] = Note(code="jurisdiction_changed", layer=jurisdiction, before=old.answer, after=f.answer,
+                           rules=new_rules, sources=cited)
     return notes

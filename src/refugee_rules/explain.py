@@ -22,8 +22,9 @@ from typing import Any, Literal
 from jinja2 import meta
 
 from .assessment import Answer, FindingStatus, Screening
-from .assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Outcome, RedFlag,
+from .assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Note, Outcome, RedFlag,
                          RuleDates, StayCount, StopPointHit)
+from .catalogue import build as build_catalogue
 from .engine.ir import Production, Program, finding_token
 from .facts import FactSet, catalogue, nest
 from .memo import Memo
@@ -40,31 +41,6 @@ STAY_FACTS = ("location.country", "location.since", "travel.entry_date")
 CACHE_SIZE = 4096
 """Explained findings (and firings) kept, over all programs and engines; the oldest go first. Bounded so that a
 long caseload runs in flat memory (see benchmarks/README.md)."""
-
-
-@lru_cache(maxsize=4096)
-def _rule_citations(book: RuleBook, rule_id: str) -> tuple[Citation, ...]:
-    """A rule's citations as result values: the same for every case, so built once."""
-    return tuple(
-        Citation(source=c.source, source_title=book.sources[c.source].title, pinpoint=c.pinpoint,
-                 quote=c.quote, confirmed=c.confirmed, note=c.note)
-        for c in book.rules[rule_id].cite
-    )
-
-
-@lru_cache(maxsize=4096)
-def _rule_dates(book: RuleBook, rule_id: str) -> RuleDates | None:
-    r = book.rules[rule_id]
-    if not (r.valid_from or r.valid_until or r.reported):
-        return None
-    derived = "; ".join(d.derived for d in (r.valid_from, r.valid_until) if d and d.derived) or None
-    return RuleDates(
-        rule=rule_id, valid_from=r.valid_from.date if r.valid_from else None,
-        valid_from_precision=r.valid_from.precision if r.valid_from else None,
-        valid_until=r.valid_until.date if r.valid_until else None,
-        valid_until_precision=r.valid_until.precision if r.valid_until else None,
-        derived=derived, reported=r.reported,
-    )
 
 
 @lru_cache(maxsize=4096)
@@ -189,6 +165,7 @@ class Explainer:
     def __init__(self, book: RuleBook, program: Program, facts: FactSet, fired: frozenset[str], as_of: _dt.date,
                  stale_after_days: int = STALE_AFTER_DAYS, engine: str = ""):
         self.book, self.program, self.facts, self.as_of = book, program, facts, as_of
+        self.catalogue = build_catalogue(book)
         self.stale_after_days = stale_after_days
         self.scope = (program, engine, as_of, stale_after_days)  # what every memo key of this case starts with
         position, productions = program.position, program.productions
@@ -249,7 +226,7 @@ class Explainer:
         out: list[Citation] = []
         seen = set()
         for rid in rule_ids:
-            for c in _rule_citations(self.book, rid):
+            for c in self.catalogue.rules[rid].citations:
                 key = (c.source, c.pinpoint, c.quote)
                 if key not in seen:
                     seen.add(key)
@@ -299,7 +276,7 @@ class Explainer:
     # --- regime findings: dates and conflicts -----------------------------------------------------
 
     def rule_dates(self, rule_ids: list[str]) -> list[RuleDates]:
-        return [d for rid in rule_ids if (d := _rule_dates(self.book, rid)) is not None]
+        return [d for rid in rule_ids if (d := self.catalogue.rules[rid].dates) is not None]
 
     def _conflicts(self, finding: str) -> list[ConflictingFinding]:
         out = []
@@ -312,17 +289,14 @@ class Explainer:
                                           dates=self.rule_dates(rules)))
         return out
 
-    def _notes(self, rule_ids: list[str], citations: list[Citation]) -> list[str]:
+    def _notes(self, rule_ids: list[str], citations: list[Citation]) -> list[Note]:
         notes = []
         if any(not c.confirmed and c.pinpoint for c in citations):
-            notes.append("Some paragraph numbers cited here are not yet confirmed against the primary text.")
+            notes.append(Note(code="unconfirmed_pinpoint"))
         for rid in rule_ids:
             reported = self.book.rules[rid].reported
             if reported and (self.as_of - reported).days > self.stale_after_days:
-                notes.append(
-                    f"Rule {rid} rests on a source of {reported.isoformat()}, more than "
-                    f"{self.stale_after_days} days before the as-of date: verify the current rules."
-                )
+                notes.append(Note(code="stale_source", rule=rid, date=reported, days=self.stale_after_days))
         return notes
 
     def findings(self, ids: list[str]) -> list[Finding]:
@@ -404,10 +378,7 @@ class Explainer:
         conflicts = self._conflicts(finding)
         notes = self._notes(rule_ids, citations)
         if conflicts:
-            notes.append("The sources conflict on this point; see also: " + "; ".join(
-                f"{c.title} ({c.answer}"
-                + "".join(f", reported {d.reported.isoformat()}" for d in c.dates[:1] if d.reported) + ")"
-                for c in conflicts) + (f". {decl.conflict_note}" if decl.conflict_note else "."))
+            notes.append(Note(code="sources_conflict", findings=[c.id for c in conflicts]))
         # Built from checked rulesets and a validated profile: constructed without re-validation.
         return Finding.model_construct(
             id=finding, title=decl.title, asks=decl.asks, group=decl.group, role=decl.role, kind=decl.kind, answer=answer, adverse=decl.adverse,

@@ -13,7 +13,7 @@ whose rules a layer changed says so in its notes, naming the layer, the rule and
 
 from __future__ import annotations
 
-from .assessment import Finding
+from .assessment import Finding, Note
 from .rules.loader import RuleBook
 
 
@@ -23,7 +23,7 @@ def custom_layer_notes(book: RuleBook, findings: list[Finding]) -> list[Finding]
         return findings
     out = []
     for f in findings:
-        notes: list[str] = []
+        notes: list[Note] = []
         explanation = f.explanation
         for rule in book.rules_of(f.id):
             layer = book.layer_of.get(rule.id)
@@ -32,12 +32,12 @@ def custom_layer_notes(book: RuleBook, findings: list[Finding]) -> list[Finding]
             o = book.overrides.get(rule.id)
             if o is not None:
                 replaced = f"built-in rule {o.replaces}" if o.replaces == rule.id else f"rule {o.replaces}"
-                notes.append(f"Custom layer {layer!r}: rule {rule.id} overrides the {replaced} "
-                             f"(from {o.replaced_file}); this finding follows the layer's rule, not the built-in one.")
+                notes.append(Note(code="layer_override", rule=rule.id, layer=layer, replaces=o.replaces,
+                                  replaced_file=o.replaced_file))
                 if rule.id in f.rules_fired:
                     explanation = (f"{explanation} [From custom layer {layer!r}: its rule {rule.id} overrides "
                                    f"the {replaced}.]")
             else:
-                notes.append(f"Custom layer {layer!r}: rule {rule.id} was added by this layer, not by the built-in rulesets.")
+                notes.append(Note(code="layer_added", rule=rule.id, layer=layer))
         out.append(f.model_copy(update={"notes": [*f.notes, *notes], "explanation": explanation.strip()}) if notes else f)
     return out

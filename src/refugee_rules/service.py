@@ -4,7 +4,8 @@
 ``pip install 'refugee-rules[server]'``). Endpoints:
 
 * ``POST /assess`` — ``{"profile": {...}, "as_of": "2024-03-01", "engine": null, "jurisdiction": null}``
-  → an Assessment (the same JSON as ``refugee-rules assess --format json``);
+  → an assessment, JSON format 2 (the same as ``refugee-rules assess --format json``); ``GET /catalogue/{hash}``
+  → the titles, questions and citations it refers to;
 * ``POST /questions`` — same body plus ``"lang"`` → the open questions, most useful first;
 * ``POST /compare`` — ``{"profile", "other", "as_of", "as_of_other", "engine"}`` → what changed and why;
 * ``GET /rulesets`` — every ruleset file (id, version, content hash), the sources with their dates, the
@@ -30,12 +31,13 @@ from typing import Any, Literal, TypeVar
 import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._version import __version__
 from .api import assess, load_rulesets
-from .assessment import Assessment
+from .catalogue import Catalogue, catalogue_json
+from .compact import CompactAssessment
 from .engine import ENGINES, default_engine
 from .errors import EngineError, ProfileError, RefugeeRulesError, describe
 from .profile import CaseProfile
@@ -59,6 +61,12 @@ class AssessRequest(_Request):
     as_of: _dt.date | None = Field(default=None, description="Assess as of this date (default: today).")
     engine: Engine | None = Field(default=None, description="Backend; default durable where it imports.")
     jurisdiction: str | None = Field(default=None, description="Optional legal layer on top of the Convention, e.g. 'EU'.")
+    destinations: list[str] | Literal["all"] | None = Field(
+        default=None, description="Regimes answered: default where the person is and the profile's destinations; "
+        "'all' covered countries; or a list of ISO codes.")
+    detail: Literal["compact", "full"] = Field(
+        default="compact", description="compact: titles, questions and citations by id in GET /catalogue/{hash}; "
+        "full: the catalogue, explanations and trace inlined.")
 
 
 class QuestionsRequest(_Request):
@@ -238,11 +246,22 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
         content = exc.detail if isinstance(exc.detail, dict) else {"error": "HTTPError", "problems": [str(exc.detail)]}
         return JSONResponse(status_code=exc.status_code, content=content)
 
-    @app.post("/assess", response_model=Assessment, responses=_ERRORS)
+    @app.post("/assess", response_model=CompactAssessment, response_model_exclude_defaults=True, responses=_ERRORS)
     def post_assess(body: AssessRequest) -> Any:
-        """Assess one case profile as of a date: every finding with its facts, rules, citations and open questions."""
-        return _answer(lambda: assess(body.profile, as_of=body.as_of, engine=body.engine,
-                                      jurisdiction=body.jurisdiction, layers=layer_dirs, rulesets=ruleset_dirs))
+        """Assess one case profile as of a date: every finding with its kind, answer, facts, rules and open questions
+        (JSON format 2; titles, questions and citations are in ``GET /catalogue/{rulesets_hash}``)."""
+        return _answer(lambda: Response(assess(
+            body.profile, as_of=body.as_of, engine=body.engine, jurisdiction=body.jurisdiction, layers=layer_dirs,
+            rulesets=ruleset_dirs, destinations=body.destinations).to_json(body.detail), media_type="application/json"))
+
+    @app.get("/catalogue/{rulesets_hash}", response_model=Catalogue, response_model_exclude_defaults=True,
+             responses={404: {"model": Problem, "description": "Not the hash of this service's rulesets"}})
+    def get_catalogue(rulesets_hash: str) -> Any:
+        """Titles, questions, citations and explanation templates for the rulesets with this hash."""
+        if rulesets_hash != book.content_hash:
+            raise HTTPException(status_code=404, detail={"error": "NotFound", "problems": [
+                f"rulesets_hash: this service's rulesets have hash {book.content_hash}, not {rulesets_hash}"]})
+        return Response(catalogue_json(book), media_type="application/json")
 
     @app.post("/questions", responses=_ERRORS)
     def post_questions(body: QuestionsRequest) -> Any:
@@ -277,7 +296,7 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
     @app.get("/schema/{name}")
     def get_schema(name: Literal["profile", "assessment"]) -> dict[str, Any]:
         """The JSON Schema of the case profile or of the assessment, with field descriptions for form builders."""
-        return (CaseProfile if name == "profile" else Assessment).model_json_schema()
+        return (CaseProfile if name == "profile" else CompactAssessment).model_json_schema()
 
     @app.get("/health", response_model=Health)
     def get_health() -> Health:

@@ -88,6 +88,34 @@ def _finding_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
     return f"finding {new.get('id')}: same answer ({_answer(new)}); differs in {', '.join(fields)}"
 
 
+def _verify_legacy(data: dict[str, Any], new: dict[str, Any], case: CaseProfile) -> Verification:
+    """A format-1 assessment (``status`` met / not_met / undetermined for every finding, every destination) against
+    today's: the same answer is the same side of the same finding (``met`` then, ``applies`` now for a clause)."""
+    from .rules.kinds import KINDS
+
+    meta = data["metadata"]
+    result = Verification(identical=False)
+    out = result.differences
+    out.append(f"format: {meta.get('format_version', '1')} -> {new['format_version']} (answers compared by finding)")
+    if profile_hash(case) != meta["profile_hash"]:
+        result.profile_changed = True
+        out.append("profile: this is not the profile that was assessed (its hash differs)")
+    if new["metadata"]["rulesets_hash"] != meta["rulesets_hash"]:
+        result.rules_changed = True
+        out.append(f"rules changed: ruleset content hash {meta['rulesets_hash'][:12]}… -> "
+                   f"{new['metadata']['rulesets_hash'][:12]}…")
+    new_findings = {f["id"]: f for f in new["findings"]}
+    for old in data.get("findings", []):
+        if not isinstance(old, dict) or str(old.get("id")) not in new_findings:
+            continue
+        f = new_findings[str(old["id"])]
+        side = KINDS[f["kind"]].side_of_answer(f["answer"]) if f["kind"] in KINDS else f["answer"]
+        if old.get("status") != side:
+            result.findings_changed.append(f["id"])
+            out.append(f"finding {f['id']}: answer {old.get('status')} -> {f['answer']}")
+    return result
+
+
 def verify(
     stored: Mapping[str, Any] | str | Path,
     profile: CaseProfile | Mapping[str, Any],
@@ -105,9 +133,16 @@ def verify(
     meta = data["metadata"]
     case = profile_from_mapping(profile)
     engine = meta["engine"] if meta["engine"] != "durable" or durable_available() else "compiled"
+    version = str(data.get("format_version") or meta.get("format_version") or "1")
+    legacy = not version.startswith("2")
     rerun = assess(case, as_of=meta["as_of"], engine=engine, rulesets=rulesets, layers=layers,
-                   jurisdiction=meta.get("jurisdiction"))
-    new = json.loads(rerun.model_dump_json())
+                   jurisdiction=meta.get("jurisdiction"),
+                   destinations="all" if legacy or meta.get("destinations") == "all" else None)
+    catalogue = data.get("catalogue")
+    detail = "full" if isinstance(catalogue, dict) and "findings" in catalogue else "compact"
+    new = json.loads(rerun.to_json(detail))
+    if legacy:  # format 1 (before typed answers): the answers are compared, side by side
+        return _verify_legacy(data, new, case)
     result = Verification(identical=new == data)
     if result.identical:
         return result

@@ -11,7 +11,6 @@ there is none.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -197,8 +196,6 @@ def _default_book(a: Assessment) -> Any:
     return None
 
 
-_NOTE_STALE = re.compile(r"^Rule (\S+) rests on a source of (\S+), more than (\d+) days before the as-of date: verify the current rules\.$")
-_NOTE_UNCONFIRMED = N_("Some paragraph numbers cited here are not yet confirmed against the primary text.")
 
 
 class View:
@@ -369,22 +366,31 @@ class View:
         return " ".join(sentences) if sentences else f.explanation
 
     def notes(self, f: Finding) -> list[str]:
-        if self.lang == "en":
-            return list(f.notes)
-        _ = self.L._
-        out = []
+        """Each note worded from its code and parameters in the report's language (a conflict with the titles and
+        answers of the findings that disagree, and the finding's own conflict note)."""
+        _, t, out = self.L._, self.L.t, []
         for note in f.notes:
-            if note == _NOTE_UNCONFIRMED:
-                out.append(_(_NOTE_UNCONFIRMED))
-            elif m := _NOTE_STALE.match(note):
+            if note.code == "unconfirmed_pinpoint":
+                out.append(_("Some paragraph numbers cited here are not yet confirmed against the primary text."))
+            elif note.code == "stale_source":
                 out.append(_("Rule %(rule)s rests on a source of %(date)s, more than %(days)s days before the as-of "
-                             "date: verify the current rules.") % {"rule": m[1], "date": m[2], "days": m[3]})
-            elif note.startswith("The sources conflict on this point"):
-                others = "; ".join(f"{self.L.t(c.title)} ({self.answer(c)})"
-                                   for c in getattr(f, "conflicts", []) or [])
-                out.append(_("The sources conflict on this point; see also: %(findings)s.") % {"findings": others})
+                             "date: verify the current rules.") % {"rule": note.rule, "date": note.date, "days": note.days})
+            elif note.code == "sources_conflict":
+                others = "; ".join(f"{t(c.title)} ({self.answer(c)})" for c in f.conflicts)
+                text = _("The sources conflict on this point; see also: %(findings)s.") % {"findings": others}
+                out.append(text + (" " + t(f.conflict_note) if f.conflict_note else ""))
+            elif self.lang == "en":
+                out.append(note.text)
+            elif note.code == "layer_override":
+                out.append(_("Custom layer %(layer)s: rule %(rule)s overrides rule %(replaces)s (%(file)s).")
+                           % {"layer": note.layer, "rule": note.rule, "replaces": note.replaces, "file": note.replaced_file})
+            elif note.code == "layer_added":
+                out.append(_("Custom layer %(layer)s: rule %(rule)s was added by this layer.")
+                           % {"layer": note.layer, "rule": note.rule})
             else:
-                out.append(note)
+                out.append(_("%(layer)s layer: %(before)s under the Convention rules alone, %(after)s with the layer.")
+                           % {"layer": note.layer, "before": self.answer_label(f.kind, note.before or ""),
+                              "after": self.answer_label(f.kind, note.after or "")})
         return out
 
     def question(self, m: MissingFact, client: bool = False) -> str:
@@ -508,15 +514,15 @@ def _env(lang: str, html: bool) -> Environment:
 
 
 def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth: str = "full",
-           book: Any = None, timeline: Any = None) -> str:
+           book: Any = None, timeline: Any = None, detail: str = "compact") -> str:
     """The report in one format (json, markdown, text, html), language (en, ru) and depth (summary, full).
 
     ``book`` is the rule book the assessment was made with (default: the built-in rulesets), used only to
     re-render rule explanations in another language; ``timeline`` (see :func:`report.timeline.timeline`)
     adds the per-destination timeline to the HTML report.
     """
-    if fmt == "json":
-        return assessment.model_dump_json(indent=2) + "\n"
+    if fmt == "json":  # format 2; ``detail`` compact (the catalogue by hash) or full (inlined, for archives)
+        return assessment.to_json(detail) + "\n"
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
     check_lang(lang)
