@@ -21,7 +21,7 @@ from .facts import catalogue, encode, flatten
 from .inputs import profile_from_mapping
 from .profile import CaseProfile
 from .layers import custom_layer_notes
-from .regimes import Scope, arrange
+from .regimes import Scope, answered, arrange
 from .rules.loader import RuleBook, load_cached
 
 
@@ -104,7 +104,10 @@ def assess(
     encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}
     fired = runner.run(program, encoded)
     explainer = Explainer(book, program, facts, fired, day, stale_after_days, runner.name)
-    findings = explainer.findings(list(book.findings))  # declaration order: as the lawyer arranged them
+    scope = check_scope(destinations)
+    here = facts.known.get("location.country")
+    wanted = list(facts.known.get("destinations") or [])
+    findings = explainer.findings(answered(book, scope, wanted, here))  # declaration order: as the lawyer arranged them
     if jurisdiction:  # say where the optional layer changed a Convention finding, and why
         base = assess(case, as_of=day, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days, layers=layers,
                       destinations=destinations)
@@ -112,9 +115,6 @@ def assess(
         findings = [f.model_copy(update={"notes": [*f.notes, changed[f.id]]}) if f.id in changed else f for f in findings]
     if layer_dirs:
         findings = custom_layer_notes(book, findings)
-    scope = check_scope(destinations)
-    here = facts.known.get("location.country")
-    wanted = list(facts.known.get("destinations") or [])
     findings, summaries, destination_notes, flags = arrange(book, findings, scope, wanted, here, day, stale_after_days)
     result = Assessment(
         metadata=Metadata(

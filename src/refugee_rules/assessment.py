@@ -185,6 +185,9 @@ class Finding(_Value):
     conflict_note: str | None = None
     doubt: str | None = Field(default=None, description="A claim: why its source doubts it. A claim opens nothing.")
     stay: StayCount | None = Field(default=None, description="A stay allowed where the person is: days used and left.")
+    _written: tuple[int, bytes] | None = PrivateAttr(default=None)
+    """This finding's compact JSON, kept with the (memoised, shared) value itself and tagged with its identity, so
+    a copy made with other notes (``model_copy``) never reuses the original's bytes."""
 
 
 class StopPointHit(_Value):

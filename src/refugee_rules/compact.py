@@ -11,9 +11,10 @@ and the whole catalogue inline, so the file explains itself without the library.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .assessment import DestinationSummary, EvidenceUsed, FactUsed, Firing, Metadata, Note, Outcome, StayCount
 from .catalogue import Catalogue
@@ -76,22 +77,16 @@ class CompactAssessment(_Value):
     trace: list[Firing] | None = Field(default=None, description="detail=full only: every production that fired.")
 
 
-def compact(assessment: Any, detail: str = "compact", catalogue: Catalogue | None = None) -> CompactAssessment:
+def compact(assessment: Any, detail: str = "compact", catalogue: Catalogue | None = None, *,
+            with_findings: bool = True) -> CompactAssessment:
     """The format-2 value of an assessment; ``catalogue`` is required for ``detail="full"``."""
     if detail not in DETAILS:
         raise ValueError(f"unknown detail {detail!r}: expected one of {', '.join(DETAILS)}")
     full = detail == "full"
     if full and catalogue is None:
         raise ValueError("detail='full' needs the catalogue of the rule book the assessment was made with")
-    findings = [
-        CompactFinding.model_construct(
-            id=f.id, kind=f.kind, answer=f.answer, facts_used=f.facts_used, rules=f.rules_fired, depends_on=f.depends_on,
-            questions=[Question.model_construct(path=m.path, state=m.state) for m in f.missing_facts],
-            notes=f.notes, conflicts=[Conflict.model_construct(id=c.id, answer=c.answer) for c in f.conflicts],
-            stay=f.stay, adverse=f.adverse, explanation=f.explanation if full else None,
-        )
-        for f in assessment.findings
-    ]
+    findings = [_compact_finding(f).model_copy(update={"explanation": f.explanation}) if full else _compact_finding(f)
+                for f in assessment.findings] if with_findings else []
     return CompactAssessment.model_construct(
         format_version=FORMAT_VERSION, disclaimer=assessment.disclaimer, metadata=assessment.metadata,
         outcome=assessment.outcome, findings=findings, evidence=assessment.evidence,
@@ -102,11 +97,58 @@ def compact(assessment: Any, detail: str = "compact", catalogue: Catalogue | Non
     )
 
 
+def _compact_finding(f: Any) -> CompactFinding:
+    return CompactFinding.model_construct(
+        id=f.id, kind=f.kind, answer=f.answer, facts_used=f.facts_used, rules=f.rules_fired, depends_on=f.depends_on,
+        questions=[Question.model_construct(path=m.path, state=m.state) for m in f.missing_facts],
+        notes=f.notes, conflicts=[Conflict.model_construct(id=c.id, answer=c.answer) for c in f.conflicts],
+        stay=f.stay, adverse=f.adverse, explanation=None,
+    )
+
+
+def _finding_bytes(f: Any) -> bytes:
+    """A finding's compact JSON, written once per (memoised, shared) finding: cases of a caseload share most."""
+    private = f.__pydantic_private__  # read directly: pydantic's attribute lookup of a private attribute is slow
+    written = private.get("_written")
+    if written is None or written[0] != id(f):
+        value = _compact_finding(f)
+        written = private["_written"] = (id(f), value.__pydantic_serializer__.to_json(value, exclude_defaults=True))
+    return written[1]
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> dict[str, Any]:
+    return {name: info.get_default(call_default_factory=True)
+            for name, info in CompactAssessment.model_fields.items() if not info.is_required()}
+
+
+@lru_cache(maxsize=None)
+def _adapter(field: str) -> TypeAdapter[Any]:
+    annotation = CompactAssessment.model_fields[field].annotation
+    assert annotation is not None  # every field is annotated
+    return TypeAdapter(annotation)
+
+
 def to_json(assessment: Any, detail: str = "compact", catalogue: Catalogue | None = None,
             indent: int | None = None) -> str:
     """The assessment's JSON (format 2). Defaults are left out (an empty list, ``adverse: false``): a reader takes
-    a missing field as its default, as the JSON Schema says."""
-    return compact(assessment, detail, catalogue).model_dump_json(indent=indent, exclude_defaults=True)
+    a missing field as its default, as the JSON Schema says. The compact form, unindented, is assembled from each
+    finding's own bytes: byte for byte ``compact(...).model_dump_json(exclude_defaults=True)`` (tested)."""
+    if detail != "compact" or indent is not None:
+        return compact(assessment, detail, catalogue).model_dump_json(indent=indent, exclude_defaults=True)
+    value = compact(assessment, "compact", None, with_findings=False)
+    parts: list[bytes] = []
+    defaults = _defaults()
+    for name in CompactAssessment.model_fields:
+        if name == "findings":
+            item = b"[" + b",".join(_finding_bytes(f) for f in assessment.findings) + b"]"
+        else:
+            field_value = getattr(value, name)
+            if name in defaults and field_value == defaults[name]:
+                continue
+            item = _adapter(name).dump_json(field_value, exclude_defaults=True)
+        parts.append(b'"%s":%s' % (name.encode(), item))
+    return (b"{" + b",".join(parts) + b"}").decode("utf-8")
 
 
 def to_data(assessment: Any, detail: str = "compact", catalogue: Catalogue | None = None) -> dict[str, Any]:

@@ -87,6 +87,19 @@ def selected(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: s
     return list(dict.fromkeys(codes))
 
 
+def answered(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: str | None) -> list[str]:
+    """The findings to explain: the law, the Russian side, and the regimes of the destinations in scope (with the
+    EU as a whole beside any member state), in declaration order. Nothing else is explained, so nothing is paid for."""
+    codes = selected(book, scope, wanted, here)
+    keep = None if codes is None else set(codes) | {ORIGIN} | ({REGION} if EU_MEMBERS & set(codes) else set())
+    out = []
+    for fid, decl in book.findings.items():
+        code = decl.group.split(":", 1)[1] if decl.group.startswith("regime:") else None
+        if code is None or keep is None or code in keep:
+            out.append(fid)
+    return out
+
+
 def arrange(
     book: RuleBook, findings: list[Finding], scope: Scope, wanted: Sequence[str] | None, here: str | None,
     as_of: _dt.date, stale_after_days: int,

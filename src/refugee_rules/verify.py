@@ -88,6 +88,17 @@ def _finding_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
     return f"finding {new.get('id')}: same answer ({_answer(new)}); differs in {', '.join(fields)}"
 
 
+def _provenance(result: Verification, meta: dict[str, Any], new_meta: dict[str, Any], case: CaseProfile) -> None:
+    """Whether it is the same profile and the same rules (both formats record both hashes)."""
+    if profile_hash(case) != meta["profile_hash"]:
+        result.profile_changed = True
+        result.differences.append("profile: this is not the profile that was assessed (its hash differs)")
+    if new_meta["rulesets_hash"] != meta["rulesets_hash"]:
+        result.rules_changed = True
+        result.differences.append(f"rules changed: ruleset content hash {meta['rulesets_hash'][:12]}… -> "
+                                  f"{new_meta['rulesets_hash'][:12]}…")
+
+
 def _verify_legacy(data: dict[str, Any], new: dict[str, Any], case: CaseProfile) -> Verification:
     """A format-1 assessment (``status`` met / not_met / undetermined for every finding, every destination) against
     today's: the same answer is the same side of the same finding (``met`` then, ``applies`` now for a clause)."""
@@ -97,13 +108,7 @@ def _verify_legacy(data: dict[str, Any], new: dict[str, Any], case: CaseProfile)
     result = Verification(identical=False)
     out = result.differences
     out.append(f"format: {meta.get('format_version', '1')} -> {new['format_version']} (answers compared by finding)")
-    if profile_hash(case) != meta["profile_hash"]:
-        result.profile_changed = True
-        out.append("profile: this is not the profile that was assessed (its hash differs)")
-    if new["metadata"]["rulesets_hash"] != meta["rulesets_hash"]:
-        result.rules_changed = True
-        out.append(f"rules changed: ruleset content hash {meta['rulesets_hash'][:12]}… -> "
-                   f"{new['metadata']['rulesets_hash'][:12]}…")
+    _provenance(result, meta, new["metadata"], case)
     new_findings = {f["id"]: f for f in new["findings"]}
     for old in data.get("findings", []):
         if not isinstance(old, dict) or str(old.get("id")) not in new_findings:
@@ -147,13 +152,7 @@ def verify(
     if result.identical:
         return result
     out = result.differences
-    if profile_hash(case) != meta["profile_hash"]:
-        result.profile_changed = True
-        out.append("profile: this is not the profile that was assessed (its hash differs)")
-    if new["metadata"]["rulesets_hash"] != meta["rulesets_hash"]:
-        result.rules_changed = True
-        out.append(f"rules changed: ruleset content hash {meta['rulesets_hash'][:12]}… -> "
-                   f"{new['metadata']['rulesets_hash'][:12]}…")
+    _provenance(result, meta, new["metadata"], case)
     if new["metadata"]["library_version"] != meta["library_version"]:
         result.engine_changed = True
         out.append(f"engine changed: library version {meta['library_version']} -> {new['metadata']['library_version']}")
