@@ -86,12 +86,12 @@ STAGES = {  # (module file ending, function name) -> what it is
     ("inputs.py", "profile_from_mapping"): "validate the profile",
     ("facts.py", "flatten"): "flatten to facts",
     ("compiled.py", "run"): "evaluate (generated function)",
-    ("explain.py", "findings"): "explain 137 findings (memoised)",
+    ("explain.py", "findings"): "explain the findings in scope (memoised)",
     ("regimes.py", "arrange"): "order and summarise destinations",
     ("explain.py", "outcome"): "outcome and stop-points",
     ("explain.py", "trace"): "trace of firings (memoised)",
     ("evidence.py", "evidence_relied_on"): "evidence relied on",
-    ("api.py", "profile_hash"): "profile hash for the metadata",
+    ("assessor.py", "profile_hash"): "profile hash for the metadata",
     ("serialise.py", "assessment_line"): "JSON line (format 2, compact)",
 }
 
@@ -133,7 +133,8 @@ def main() -> None:
     from refugee_rules import CaseProfile, assess, batch
     from refugee_rules.engine import backend, durable_available
     from refugee_rules.engine.ir import compile_program
-    from refugee_rules.explain import MEMOS, clear_cache
+    from refugee_rules.assessor import assessor, clear_memos as clear_cache
+    from refugee_rules.options import Options
     from refugee_rules.facts import catalogue, encode, flatten
     from refugee_rules.rules import load_cached
 
@@ -176,7 +177,8 @@ def main() -> None:
                     pass
                 rates[(engine, fmt, workers)] = len(records) / (time.perf_counter() - t)
                 if workers == 1 and fmt == "json":
-                    fresh, total = MEMOS.findings.computed, len(records) * len(book.findings)
+                    fresh = assessor(Options(engine=engine)).memos.findings.computed
+                    total = len(records) * len(book.findings)
                     line(f"{engine}: findings explained afresh in the caseload", f"{fresh:,} of {total:,} ({fresh / total:.1%})")
             target = 5000 if engine == "compiled" else 500
             one, many = rates[(engine, fmt, 1)], rates[(engine, fmt, args.workers)]

@@ -92,3 +92,9 @@ def test_the_service_snippet_runs_against_a_real_server(url):
     lines = _run(PYTHON[2].replace("http://127.0.0.1:8000", url))
     assert lines[0] == "200 undetermined"
     assert lines[1] == "422 profile.nationalites: unknown field; did you mean 'nationalities'?"
+
+
+def test_the_options_snippet_runs_and_prints_what_it_says():
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", README, re.S) if "Options(" in b]
+    promised = re.findall(r"#\s*(\[.*\])", block)
+    assert _run(block) == promised == ["['GE', 'AM']"]

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProfileError, RefugeeRulesError
-from .explain import STALE_AFTER_DAYS
 from .facts import catalogue, nest
 from .inputs import MAX_PROFILE_BYTES, read_document
+from .options import STALE_AFTER_DAYS, Options
 from .serialise import assessment_line, line_safe
 
 OUTPUT_FORMATS = ("json", "summary-csv")
@@ -167,12 +167,19 @@ def count_records(source: str | Path) -> int | None:
 
 # --- assessing (in worker processes) ----------------------------------------------------------------
 
-_settings: dict[str, Any] = {}
+_settings: dict[str, Any] = {}  # this worker's Options and output format, set once by _init
 
 
-def _init(as_of: _dt.date | None, engine: str | None, fmt: str, stale_after_days: int = STALE_AFTER_DAYS,
-          destinations: Any = None) -> None:
-    _settings.update(as_of=as_of, engine=engine, fmt=fmt, stale_after_days=stale_after_days, destinations=destinations)
+def _init(options: Options, fmt: str) -> None:
+    _settings.update(options=options, fmt=fmt)
+
+
+def _options(options: Options | None, as_of: _dt.date | None, engine: str | None, stale_after_days: int,
+             destinations: Any) -> Options:
+    """The given Options, or one made of the separate keywords; its date fixed now, for every record and worker."""
+    chosen = options if options is not None else Options(as_of=as_of, engine=engine, stale_after_days=stale_after_days,
+                                                         destinations=destinations)
+    return chosen.replace(as_of=chosen.day())
 
 
 def finding_columns() -> list[str]:
@@ -216,9 +223,7 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
         problems = record.error
     else:
         try:
-            result = assess(record.data, as_of=_settings.get("as_of"), engine=_settings.get("engine"),
-                            stale_after_days=_settings.get("stale_after_days", STALE_AFTER_DAYS),
-                            destinations=_settings.get("destinations"))
+            result = assess(record.data, options=_settings.get("options") or Options())
         except ProfileError as e:
             problems = e.problems
         except RefugeeRulesError as e:
@@ -230,7 +235,7 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
                 return True, _utf8(_summary_row(record.index, record.ident, "assessed", result))
             prefix = '{"index":%d,"record":%s,"status":"assessed","assessment":' % (
                 record.index, json.dumps(record.ident, ensure_ascii=False))
-            return True, assessment_line(result, _utf8(prefix))
+            return True, assessment_line(result, _utf8(prefix), detail=(_settings.get("options") or Options()).detail)
     if fmt == "summary-csv":
         return False, _utf8(_summary_row(record.index, record.ident, "error", error=" | ".join(problems)))
     error = {"type": kind, "problems": problems}
@@ -254,17 +259,19 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 
 
 def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, engine: str | None = None,
-                 fmt: str = "json", workers: int = 1,
-                 stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None) -> Iterator[tuple[bool, bytes]]:
-    """(assessed?, output line in UTF-8) per record, in input order; a bounded window in flight across workers."""
+                 fmt: str = "json", workers: int = 1, stale_after_days: int = STALE_AFTER_DAYS,
+                 destinations: Any = None, options: Options | None = None) -> Iterator[tuple[bool, bytes]]:
+    """(assessed?, output line in UTF-8) per record, in input order; a bounded window in flight across workers.
+    ``options`` (or the separate keywords) reach every worker whole."""
+    chosen = _options(options, as_of, engine, stale_after_days, destinations)
     if workers <= 1:
-        _init(as_of, engine, fmt, stale_after_days, destinations)
+        _init(chosen, fmt)
         for record in records:
             yield _assess_one(record)
         return
     window: deque[Any] = deque()
     with ProcessPoolExecutor(max_workers=workers, initializer=_init,
-                             initargs=(as_of, engine, fmt, stale_after_days, destinations)) as pool:
+                             initargs=(chosen, fmt)) as pool:
         for chunk in _chunks(records, CHUNK):
             window.append(pool.submit(_assess_chunk, chunk))
             if len(window) >= workers * 4:
@@ -291,7 +298,7 @@ def completed_lines(out: Path, fmt: str) -> int:
 
 def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, engine: str | None = None,
         fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None,
-        stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None) -> Counts:
+        stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None, options: Options | None = None) -> Counts:
     """Assess every record of ``source`` into ``out``; returns the counts (read = assessed + errors)."""
     out = Path(out)
     records = read_records(source)
@@ -305,7 +312,8 @@ def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, e
             handle.write(_utf8(summary_header()))
             handle.flush()
         for assessed, line in assess_lines(records, as_of=as_of, engine=engine, fmt=fmt, workers=workers,
-                                           stale_after_days=stale_after_days, destinations=destinations):
+                                           stale_after_days=stale_after_days, destinations=destinations,
+                                           options=options):
             handle.write(line)
             handle.flush()
             counts.read += 1

@@ -24,6 +24,7 @@ from .explain import STALE_AFTER_DAYS
 from .inputs import read_profile
 from .profile import CaseProfile
 from .compact import DETAILS
+from .options import Options
 from .report import DEPTHS, FORMATS, LANGUAGES, render
 from .rules.loader import ALL_JURISDICTIONS, builtin_dir, load
 
@@ -67,6 +68,31 @@ def _destinations(text: str) -> str | list[str]:
     return codes
 
 
+def _add_options(p: argparse.ArgumentParser, *, as_of: bool = True, lang: bool = True) -> None:
+    """The options of an assessment (refugee_rules.options.Options), the same on every command that assesses."""
+    if as_of:
+        p.add_argument("--as-of", type=_date, default=None, help="assess as of this date (default: today)")
+    p.add_argument("--engine", choices=ENGINES, default=None, help="default: durable where it imports, else compiled")
+    p.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None,
+                   help="apply an optional legal layer on top of the Convention (EU: Qualification Directive 2011/95/EU); default none")
+    p.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory (repeatable; replaces the built-in ones)")
+    p.add_argument("--layer", action="append", metavar="DIR",
+                   help="custom ruleset layer loaded over the built-in rulesets (repeatable, in order)")
+    p.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
+    p.add_argument("--destinations", type=_destinations, default=None, metavar="all|XX,YY", help=DESTINATIONS_HELP)
+    if lang:
+        p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of what is written (default en)")
+
+
+def _options(args: argparse.Namespace) -> Options:
+    as_of = getattr(args, "as_of", None)
+    return Options(
+        as_of=as_of if not isinstance(as_of, list) else None, engine=args.engine, jurisdiction=args.jurisdiction,
+        layers=tuple(args.layer or ()), rulesets=tuple(args.rulesets) if args.rulesets else None,
+        stale_after_days=args.stale_after_days, destinations=args.destinations, lang=getattr(args, "lang", "en"),
+        detail=getattr(args, "detail", "compact"))
+
+
 def _write(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -76,16 +102,14 @@ def _write(text: str, out: str | None) -> None:
 
 def _cmd_assess(args: argparse.Namespace) -> int:
     profile = read_profile(args.profile)
-    rulesets = tuple(args.rulesets) if args.rulesets else None
-    result = assess(profile, as_of=args.as_of, engine=args.engine, rulesets=rulesets, jurisdiction=args.jurisdiction,
-                    layers=tuple(args.layer or ()), stale_after_days=args.stale_after_days,
-                    destinations=args.destinations)
+    options = _options(args)
+    result = assess(profile, options=options)
     timeline = None
     if args.format == "html":  # the per-destination timeline: the same profile assessed at each rule change
         from .report.timeline import timeline as _timeline
 
-        timeline = _timeline(profile, result.metadata.as_of, engine=args.engine, rulesets=rulesets)
-    _write(render(result, args.format, lang=args.lang, depth=args.depth, timeline=timeline, detail=args.detail),
+        timeline = _timeline(profile, options=options.replace(as_of=result.metadata.as_of))
+    _write(render(result, args.format, lang=options.lang, depth=args.depth, timeline=timeline, detail=options.detail),
            args.output)
     return 0
 
@@ -94,8 +118,7 @@ def _cmd_questions(args: argparse.Namespace) -> int:
     from .questions import format_questions, questions
 
     profile = read_profile(args.profile)
-    rulesets = tuple(args.rulesets) if args.rulesets else None
-    found = questions(profile, as_of=args.as_of, lang=args.lang, engine=args.engine, rulesets=rulesets)
+    found = questions(profile, options=_options(args))
     _write(format_questions(found, args.format, lang=args.lang), args.output)
     return 0
 
@@ -108,10 +131,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise RefugeeRulesError("compare: give at most two --as-of dates")
     if args.other is None and len(dates) != 2:
         raise RefugeeRulesError("compare: give a second profile, or two --as-of dates")
-    rulesets = tuple(args.rulesets) if args.rulesets else None
     result = compare(read_profile(args.profile), read_profile(args.other) if args.other else None,
                      as_of=dates[0] if dates else None, as_of_other=dates[1] if len(dates) == 2 else None,
-                     engine=args.engine, rulesets=rulesets)
+                     options=_options(args))
     _write(format_comparison(result, args.format, lang=args.lang), args.output)
     return 0
 
@@ -159,9 +181,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
         progress = tqdm(total=total, unit="case", file=sys.stderr, dynamic_ncols=True)
     try:
-        counts = batch.run(args.input, args.output, as_of=args.as_of, engine=args.engine, fmt=args.format,
-                           workers=args.workers, resume=args.resume, progress=progress,
-                           stale_after_days=args.stale_after_days, destinations=args.destinations)
+        counts = batch.run(args.input, args.output, fmt=args.format, workers=args.workers, resume=args.resume,
+                           progress=progress, options=_options(args))
     finally:
         if progress is not None:
             progress.close()
@@ -178,30 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("assess", help="assess a case profile (YAML or JSON)")
     a.add_argument("profile", help="path to the profile")
-    a.add_argument("--as-of", type=_date, default=None, help="assess as of this date (default: today)")
+    _add_options(a)
     a.add_argument("--format", choices=FORMATS, default="text")
-    a.add_argument("--engine", choices=ENGINES, default=None, help="default: durable where it imports, else compiled")
-    a.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None,
-                   help="apply an optional legal layer on top of the Convention (EU: Qualification Directive 2011/95/EU); default none")
-    a.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory (repeatable; replaces the built-in ones)")
-    a.add_argument("--layer", action="append", metavar="DIR",
-                   help="custom ruleset layer loaded over the built-in rulesets (repeatable, in order)")
     a.add_argument("-o", "--output", help="write here instead of standard output")
-    a.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
     a.add_argument("--detail", choices=DETAILS, default="compact",
                    help="JSON: compact (titles, questions, citations in the catalogue, named by hash) or full (inlined)")
-    a.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
-    a.add_argument("--destinations", type=_destinations, default=None, metavar="all|XX,YY", help=DESTINATIONS_HELP)
     a.set_defaults(run=_cmd_assess)
 
     q = sub.add_parser("questions", help="the questions that would settle what is undetermined, most useful first")
     q.add_argument("profile", help="path to the profile")
-    q.add_argument("--as-of", type=_date, default=None)
-    q.add_argument("--lang", choices=LANGUAGES, default="en")
+    _add_options(q)
     q.add_argument("--format", choices=("text", "json"), default="text")
-    q.add_argument("--engine", choices=ENGINES, default=None)
-    q.add_argument("--rulesets", action="append", metavar="DIR")
     q.add_argument("-o", "--output")
     q.set_defaults(run=_cmd_questions)
 
@@ -209,10 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("profile", help="path to the profile")
     c.add_argument("other", nargs="?", help="an edited copy of the profile (optional)")
     c.add_argument("--as-of", type=_date, action="append", help="repeat twice to compare two dates")
-    c.add_argument("--lang", choices=LANGUAGES, default="en")
+    _add_options(c, as_of=False)
     c.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    c.add_argument("--engine", choices=ENGINES, default=None)
-    c.add_argument("--rulesets", action="append", metavar="DIR")
     c.add_argument("-o", "--output")
     c.set_defaults(run=_cmd_compare)
 
@@ -233,12 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("input", help="a .jsonl or .csv file, or a directory of YAML/JSON profiles")
     b.add_argument("-o", "--output", required=True, help="output file (.jsonl, or .csv with --format summary-csv)")
     b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    b.add_argument("--engine", choices=ENGINES, default=None)
-    b.add_argument("--as-of", type=_date, default=None)
+    _add_options(b, lang=False)
     b.add_argument("--format", choices=("json", "summary-csv"), default="json")
+    b.add_argument("--detail", choices=DETAILS, default="compact", help="JSON lines: compact (default) or full")
     b.add_argument("--resume", action="store_true", help="continue after the last complete line of OUTPUT")
-    b.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
-    b.add_argument("--destinations", type=_destinations, default=None, metavar="all|XX,YY", help=DESTINATIONS_HELP)
     b.set_defaults(run=_cmd_batch)
 
     s = sub.add_parser("schema", help="print a JSON Schema")
@@ -254,7 +259,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify
 
     result = verify(args.assessment, read_profile(args.profile), layers=tuple(args.layer or ()),
-                    rulesets=tuple(args.rulesets) if args.rulesets else None)
+                    rulesets=tuple(args.rulesets) if args.rulesets else None)  # the rest is in its metadata
     sys.stdout.write(result.report())
     return 0 if result.identical else 1
 
@@ -288,7 +293,7 @@ def _add_embedding_commands(sub: argparse._SubParsersAction) -> None:  # type: i
 def _cmd_walkthrough(args: argparse.Namespace) -> int:
     from .walkthrough import run
 
-    result = assess(read_profile(args.profile), as_of=args.as_of, engine=args.engine)
+    result = assess(read_profile(args.profile), options=_options(args))
 
     def pause() -> bool:  # Enter continues; end of input stops
         sys.stdout.flush()
@@ -307,7 +312,7 @@ def _cmd_interview(args: argparse.Namespace) -> int:
         return line if line else None
 
     profile = read_profile(args.profile) if args.profile else None
-    with InterviewSession(profile, as_of=args.as_of, engine=args.engine, lang=args.lang) as session:
+    with InterviewSession(profile, options=_options(args)) as session:
         return run_terminal(session, read, sys.stdout.write, save=args.save)
 
 
@@ -315,17 +320,13 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
     """``walkthrough`` (a profile told element by element, for trainers) and ``interview``."""
     w = sub.add_parser("walkthrough", help="the assessment told element by element, with facts, rules and citations")
     w.add_argument("profile", help="path to the profile")
-    w.add_argument("--as-of", type=_date, default=None, help="assess as of this date (default: today)")
-    w.add_argument("--lang", choices=LANGUAGES, default="en")
-    w.add_argument("--engine", choices=ENGINES, default=None)
+    _add_options(w)
     w.add_argument("--step", action="store_true", help="wait for Enter between steps (end of input stops)")
     w.set_defaults(run=_cmd_walkthrough)
 
     i = sub.add_parser("interview", help="a guided interview: the most useful question first, the assessment after each answer")
     i.add_argument("profile", nargs="?", help="a partial profile to start from (default: an empty one)")
-    i.add_argument("--as-of", type=_date, default=None, help="assess as of this date (default: today)")
-    i.add_argument("--lang", choices=LANGUAGES, default="en")
-    i.add_argument("--engine", choices=ENGINES, default=None)
+    _add_options(i)
     i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends (nothing is saved without it)")
     i.set_defaults(run=_cmd_interview)
 

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .assessment import Assessment, Finding
+from .options import Options
 from .report import Lang
 
 
@@ -84,19 +85,21 @@ def _not_in_force(f: Finding) -> set[str]:
 
 def compare(profile: Mapping[str, Any] | Any, other: Mapping[str, Any] | Any | None = None, *,
             as_of: _dt.date | str | None = None, as_of_other: _dt.date | str | None = None,
-            engine: str | None = None, rulesets: tuple[str | Path, ...] | None = None) -> Comparison:
+            engine: str | None = None, rulesets: tuple[str | Path, ...] | None = None,
+            options: Options | None = None) -> Comparison:
     """Compare ``profile`` as of ``as_of`` with ``other`` (default: the same profile) as of ``as_of_other``
-    (default: ``as_of``)."""
-    from .api import _as_date, assess
+    (default: ``as_of``); ``options`` gives everything else (layers, jurisdiction, destinations ...)."""
+    from .api import assess
     from .facts import flatten
     from .inputs import profile_from_mapping
 
+    chosen = options if options is not None else Options(engine=engine, rulesets=rulesets)  # type: ignore[arg-type]
     left = profile_from_mapping(profile)
     right = profile_from_mapping(other) if other is not None else left
-    d1 = _as_date(as_of)
-    d2 = _as_date(as_of_other) if as_of_other is not None else d1
-    a1 = assess(left, as_of=d1, engine=engine, rulesets=rulesets)
-    a2 = assess(right, as_of=d2, engine=engine, rulesets=rulesets)
+    d1 = Options(as_of=as_of).as_of or chosen.day()  # type: ignore[arg-type]
+    d2 = Options(as_of=as_of_other).as_of or d1  # type: ignore[arg-type]
+    a1 = assess(left, options=chosen.replace(as_of=d1))
+    a2 = assess(right, options=chosen.replace(as_of=d2))
     f1, f2 = flatten(left, d1), flatten(right, d2)
     fact_changes = []
     for path in sorted(set(f1.known) | set(f2.known) | f1.unknown | f2.unknown):

@@ -15,19 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from . import batch
+from .options import STALE_AFTER_DAYS, Options
 
 
-def _assess_remote(chunk: list[batch.Record], as_of: _dt.date | None, engine: str | None, fmt: str) -> list[tuple[bool, bytes]]:
-    batch._init(as_of, engine, fmt)
+def _assess_remote(chunk: list[batch.Record], options: Options, fmt: str) -> list[tuple[bool, bytes]]:
+    batch._init(options, fmt)
     return batch._assess_chunk(chunk)
 
 
 def run(source: str | Path, out: str | Path, *, client: Any = None, address: str | None = None,
         as_of: _dt.date | None = None, engine: str | None = None, fmt: str = "json",
-        chunk: int = 64, window: int = 16) -> batch.Counts:
+        chunk: int = 64, window: int = 16, options: Options | None = None) -> batch.Counts:
     """Assess every record of ``source`` on a Dask cluster into ``out`` (same output as :func:`batch.run`)."""
     from distributed import Client  # the optional extra; imported only when used
 
+    chosen = batch._options(options, as_of, engine, STALE_AFTER_DAYS, None)  # whole, to every worker
     own = client is None
     if client is None:
         client = Client(address) if address else Client(processes=True)
@@ -49,7 +51,7 @@ def run(source: str | Path, out: str | Path, *, client: Any = None, address: str
                     handle.flush()
 
             for part in batch._chunks(batch.read_records(source), chunk):
-                pending.append(client.submit(_assess_remote, part, as_of, engine, fmt, pure=False))
+                pending.append(client.submit(_assess_remote, part, chosen, fmt, pure=False))
                 drain(window)
             drain(0)
     finally:

@@ -28,12 +28,12 @@ from .catalogue import build as build_catalogue
 from .engine.ir import Production, Program, finding_token
 from .facts import FactSet, catalogue, nest
 from .memo import Memo
+from .options import STALE_AFTER_DAYS
 from .rules.kinds import KINDS
 from .rules.loader import RuleBook
 from .rules.model import FindingDecl, StayLimit
 from .rules.templates import ENVIRONMENT
 
-STALE_AFTER_DAYS = 365
 STAY_ENDING_DAYS = 30
 """A stay that ends within this many days of the as-of date is a red flag."""
 STAY_FACTS = ("location.country", "location.since", "travel.entry_date")
@@ -112,7 +112,7 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-class _Memos:
+class Memos:
     """Explained findings, firings, whole traces, and the facts a trace reads: one bounded memo each, for every
     program and engine together, so the memory they take is bounded however many as-of dates are asked about.
     Every key starts with the program (compared by identity, and kept alive by the key, so an identity is never
@@ -130,23 +130,15 @@ class _Memos:
             memo.clear()
 
 
-MEMOS = _Memos()
-
-
-def _trace_paths(program: Program, fired: tuple[str, ...]) -> tuple[str, ...]:
+def _trace_paths(program: Program, fired: tuple[str, ...], memos: Memos) -> tuple[str, ...]:
     """Every fact path the fired productions read (the same for every case where the same ones fire)."""
     key = (program, fired)
-    paths = MEMOS.trace_paths.items.get(key)
+    paths = memos.trace_paths.items.get(key)
     if paths is None:
         productions, position = program.productions, program.position
         paths = tuple(sorted({x for pid in fired for x in productions[position[pid]].fact_paths}))
-        MEMOS.trace_paths.put(key, paths)
+        memos.trace_paths.put(key, paths)
     return paths
-
-
-def clear_cache() -> None:
-    """Forget every memoised finding and firing (for measurements of the cold path)."""
-    MEMOS.clear()
 
 
 def _grouped(productions: list[Production], attribute: str) -> dict[str, list[Production]]:
@@ -163,8 +155,9 @@ def _stop_point_decls(book: RuleBook) -> tuple[FindingDecl, ...]:
 
 class Explainer:
     def __init__(self, book: RuleBook, program: Program, facts: FactSet, fired: frozenset[str], as_of: _dt.date,
-                 stale_after_days: int = STALE_AFTER_DAYS, engine: str = ""):
+                 stale_after_days: int = STALE_AFTER_DAYS, engine: str = "", memos: Memos | None = None):
         self.book, self.program, self.facts, self.as_of = book, program, facts, as_of
+        self.memos = memos if memos is not None else Memos()
         self.catalogue = build_catalogue(book)
         self.stale_after_days = stale_after_days
         self.scope = (program, engine, as_of, stale_after_days)  # what every memo key of this case starts with
@@ -301,7 +294,7 @@ class Explainer:
 
     def findings(self, ids: list[str]) -> list[Finding]:
         """The explained findings: each from the memo when a case with the same relevant facts was explained before."""
-        state, reads, memo, scope = self._states.get, finding_reads(self.book), MEMOS.findings, self.scope
+        state, reads, memo, scope = self._states.get, finding_reads(self.book), self.memos.findings, self.scope
         lookup = memo.items.get
         out = []
         for finding in ids:
@@ -416,13 +409,13 @@ class Explainer:
         A trace is a function of which productions fired and the values of the facts they read, memoised on
         exactly that; each firing in it is memoised on its own facts, so traces share their firings."""
         fired = tuple(p.id for p in self.fired)
-        paths = _trace_paths(self.program, fired)
+        paths = _trace_paths(self.program, fired, self.memos)
         state = self._states.__getitem__
         key = (self.scope, fired, tuple(map(state, paths)))
-        traces = MEMOS.traces
+        traces = self.memos.traces
         trace = traces.items.get(key)
         if trace is None:
-            firings = MEMOS.firings
+            firings = self.memos.firings
             known = self.facts.known
             trace = []
             for p in self.fired:

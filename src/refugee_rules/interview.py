@@ -30,7 +30,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from .api import _as_date, assess
+from .api import assess
+from .options import Options
 from .assessment import Assessment
 from .engine import Backend, default_engine
 from .errors import ProfileError
@@ -102,13 +103,16 @@ class InterviewSession:
     """An interview over one case profile, assessed again after every answer."""
 
     def __init__(self, profile: CaseProfile | Mapping[str, Any] | None = None, *,
-                 as_of: _dt.date | str | None = None, engine: str | None = None, lang: str = "en"):
+                 as_of: _dt.date | str | None = None, engine: str | None = None, lang: str = "en",
+                 options: Options | None = None):
         case = profile_from_mapping(profile if profile is not None else {})
         self._data: dict[str, Any] = case.model_dump(mode="json", exclude_none=True)
         self._case = case
-        self.as_of = _as_date(as_of)
-        self.engine = engine or default_engine()
-        self.lang = lang
+        chosen = options if options is not None else Options(as_of=as_of, engine=engine, lang=lang)  # type: ignore[arg-type]
+        self.engine = chosen.engine or default_engine()
+        self.options = chosen.replace(as_of=chosen.day(), engine=self.engine)
+        self.as_of = self.options.day()
+        self.lang = self.options.lang
         self._runner: Backend | None = None
         if self.engine == "durable":
             from .engine.durable_session import IncrementalDurable
@@ -171,7 +175,7 @@ class InterviewSession:
         self.close()
 
     def _assess(self) -> Assessment:
-        return assess(self._case, as_of=self.as_of, engine=self.engine, _runner=self._runner)
+        return assess(self._case, options=self.options, _runner=self._runner)
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:

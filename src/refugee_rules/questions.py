@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from .assessment import Assessment
+from .options import Options
 from .report import Lang, open_questions
 
 
@@ -35,15 +36,17 @@ class Question(BaseModel):
 
 def questions(profile_or_assessment: Assessment | Mapping[str, Any] | Any, *, as_of: _dt.date | str | None = None,
               lang: str = "en", engine: str | None = None,
-              rulesets: tuple[str | Path, ...] | None = None) -> list[Question]:
-    """The open questions of a profile (assessed as of ``as_of``) or of an assessment already made."""
+              rulesets: tuple[str | Path, ...] | None = None, options: Options | None = None) -> list[Question]:
+    """The open questions of a profile (assessed as of ``as_of``, or with ``options``) or of an assessment made."""
+    chosen = options if options is not None else Options(as_of=as_of, engine=engine, rulesets=rulesets,  # type: ignore[arg-type]
+                                                         lang=lang)
     if isinstance(profile_or_assessment, Assessment):
         a = profile_or_assessment
     else:
         from .api import assess
 
-        a = assess(profile_or_assessment, as_of=as_of, engine=engine, rulesets=rulesets)
-    L = Lang(lang)
+        a = assess(profile_or_assessment, options=chosen)
+    L = Lang(chosen.lang)
     return [
         Question(rank=i, path=m.path, question=L.t(m.question),
                  client_question=L.t(m.client_question) if m.client_question else None,

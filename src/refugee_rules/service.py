@@ -38,6 +38,7 @@ from ._version import __version__
 from .api import assess, load_rulesets
 from .catalogue import Catalogue, catalogue_json
 from .compact import CompactAssessment
+from .options import Options
 from .engine import ENGINES, default_engine
 from .errors import EngineError, ProfileError, RefugeeRulesError, describe
 from .profile import CaseProfile
@@ -250,9 +251,12 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
     def post_assess(body: AssessRequest) -> Any:
         """Assess one case profile as of a date: every finding with its kind, answer, facts, rules and open questions
         (JSON format 2; titles, questions and citations are in ``GET /catalogue/{rulesets_hash}``)."""
-        return _answer(lambda: Response(assess(
-            body.profile, as_of=body.as_of, engine=body.engine, jurisdiction=body.jurisdiction, layers=layer_dirs,
-            rulesets=ruleset_dirs, destinations=body.destinations).to_json(body.detail), media_type="application/json"))
+        def run() -> Response:
+            options = Options(as_of=body.as_of, engine=body.engine, jurisdiction=body.jurisdiction, layers=layer_dirs,
+                              rulesets=ruleset_dirs, destinations=body.destinations, detail=body.detail)  # type: ignore[arg-type]
+            return Response(assess(body.profile, options=options).to_json(options.detail), media_type="application/json")
+
+        return _answer(run)
 
     @app.get("/catalogue/{rulesets_hash}", response_model=Catalogue, response_model_exclude_defaults=True,
              responses={404: {"model": Problem, "description": "Not the hash of this service's rulesets"}})
@@ -269,24 +273,21 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
         from .questions import questions
 
         def run() -> Any:
-            from .report import LANGUAGES
-
-            if body.lang not in LANGUAGES:
-                raise ProfileError([f"lang: expected one of {', '.join(LANGUAGES)}, got {body.lang!r}"])
-            made = assess(body.profile, as_of=body.as_of, engine=body.engine, layers=layer_dirs, rulesets=ruleset_dirs)
-            found = questions(made, lang=body.lang)
+            options = Options(as_of=body.as_of, engine=body.engine, layers=layer_dirs, rulesets=ruleset_dirs,
+                              lang=body.lang)  # type: ignore[arg-type]
+            found = questions(body.profile, options=options)
             return [json.loads(q.model_dump_json()) for q in found]
 
         return _answer(run)
 
     @app.post("/compare", responses=_ERRORS)
     def post_compare(body: CompareRequest) -> Any:
-        """Which findings change between two dates, or between two profiles, and why (built-in rulesets)."""
+        """Which findings change between two dates, or between two profiles, and why."""
         from .compare import compare
 
         return _answer(lambda: json.loads(compare(
-            body.profile, body.other, as_of=body.as_of, as_of_other=body.as_of_other, engine=body.engine,
-            rulesets=ruleset_dirs).model_dump_json()))
+            body.profile, body.other, as_of=body.as_of, as_of_other=body.as_of_other,
+            options=Options(engine=body.engine, layers=layer_dirs, rulesets=ruleset_dirs)).model_dump_json()))  # type: ignore[arg-type]
 
     @app.get("/rulesets", response_model=RulesetsInfo)
     def get_rulesets() -> RulesetsInfo:

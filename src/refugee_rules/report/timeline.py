@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..options import Options
 from ..rules.kinds import KINDS
 
 START = _dt.date(2022, 1, 1)
@@ -80,15 +81,18 @@ def _cite(c: Any) -> str:
 
 
 def timeline(profile: Any, as_of: _dt.date | str | None = None, *, engine: str | None = None,
-             rulesets: tuple[str | Path, ...] | None = None, start: _dt.date = START) -> Timeline:
-    """Assess ``profile`` at each date where a destination finding could change, and join the results."""
-    from ..api import _as_date, assess
+             rulesets: tuple[str | Path, ...] | None = None, start: _dt.date = START,
+             options: Options | None = None) -> Timeline:
+    """Assess ``profile`` at each date where a destination finding could change, and join the results
+    (``options`` as for the assessment itself: its date is the timeline's end)."""
+    from ..api import assess
+    from ..assessor import assessor
     from ..inputs import profile_from_mapping
-    from ..rules.loader import load_cached
 
-    end = _as_date(as_of)
+    chosen = options if options is not None else Options(as_of=as_of, engine=engine, rulesets=rulesets)  # type: ignore[arg-type]
+    end = chosen.day()
     case = profile_from_mapping(profile)
-    book = load_cached(tuple(Path(d) for d in rulesets) if rulesets else None)
+    book = assessor(chosen).book
     wanted = set(case.destinations or [])  # the destinations the person considers, if stated
     dest_findings = {fid: d for fid, d in book.findings.items() if getattr(d, "destination", None)
                      and (not wanted or d.destination in wanted)}
@@ -106,7 +110,7 @@ def timeline(profile: Any, as_of: _dt.date | str | None = None, *, engine: str |
         points |= {day, day + _dt.timedelta(days=1)}
     dates = sorted(d for d in points if start <= d <= end)
     scope = sorted(wanted) if wanted else "all"
-    results = [assess(case, as_of=d, engine=engine, rulesets=rulesets, destinations=scope) for d in dates]
+    results = [assess(case, options=chosen.replace(as_of=d, destinations=scope)) for d in dates]
     by_dest: dict[str, DestinationTimeline] = {}
     for fid, decl in dest_findings.items():
         row = Row(finding=fid, title=decl.title, kind=decl.kind)
