@@ -21,10 +21,6 @@ from .rules.loader import RuleBook, load_cached
 __all__ = ["JURISDICTIONS", "FailedRecord", "assess", "assess_many", "load_rulesets", "profile_hash"]
 
 
-def _as_date(as_of: _dt.date | str | None) -> _dt.date:
-    return Options(as_of=as_of).day()  # type: ignore[arg-type]  # Options checks and converts the text
-
-
 def assess(
     profile: CaseProfile | Mapping[str, Any],
     *,

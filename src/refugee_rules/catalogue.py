@@ -9,8 +9,6 @@ assessment names the hash of the catalogue that explains it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._version import __version__
@@ -140,6 +138,3 @@ def build(book: RuleBook) -> Catalogue:
 def catalogue_json(book: RuleBook, indent: int | None = None) -> str:
     return build(book).model_dump_json(indent=indent, exclude_defaults=True)
 
-
-def as_dict(book: RuleBook) -> dict[str, Any]:
-    return build(book).model_dump(mode="json", exclude_defaults=True)

@@ -10,7 +10,6 @@ and the whole catalogue inline, so the file explains itself without the library.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -18,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .assessment import DestinationSummary, EvidenceUsed, FactUsed, Firing, Metadata, Note, Outcome, StayCount
 from .catalogue import Catalogue
+from .options import DETAILS
 
 FORMAT_VERSION = "2.0"
 """The version of the written shape; bumped when a field changes meaning."""
 Detail = Literal["compact", "full"]
-DETAILS: tuple[str, ...] = ("compact", "full")
 
 
 class _Value(BaseModel):
@@ -150,7 +149,3 @@ def to_json(assessment: Any, detail: str = "compact", catalogue: Catalogue | Non
         parts.append(b'"%s":%s' % (name.encode(), item))
     return (b"{" + b",".join(parts) + b"}").decode("utf-8")
 
-
-def to_data(assessment: Any, detail: str = "compact", catalogue: Catalogue | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(to_json(assessment, detail, catalogue))
-    return data

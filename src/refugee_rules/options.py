@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .engine import ENGINES
 from .errors import EngineError, ProfileError
 
 STALE_AFTER_DAYS = 365
 JURISDICTIONS = ("EU",)
 """Optional legal layers a ruleset file can declare (``jurisdiction:``) and an assessment can select."""
-ENGINES = ("durable", "compiled")
 LANGUAGES = ("en", "ru")
 DETAILS = ("compact", "full")
 

@@ -33,8 +33,8 @@ from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
 from ..assessment import DISCLAIMER
+from ..options import LANGUAGES
 
-LANGUAGES = ("en", "ru")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 DOMAINS = ("messages", "content")
