@@ -158,3 +158,18 @@ def test_unicode_line_separators_in_a_record_stay_inside_its_one_line(tmp_path):
     assert first["status"] == "assessed" and first["assessment"]["metadata"]["case_ref"] == "a\u2028b"
     assert "x\x85y\u2029z" in json.dumps(first["assessment"], ensure_ascii=False)
     assert second["status"] == "error" and second["record"] == "line 2 (c\x85d)"
+
+
+def test_summary_csv_columns_follow_the_options_layers(tmp_path):
+    """A custom layer's own findings get columns, and its answers fill them (the options reach the header too)."""
+    import csv
+
+    from refugee_rules.options import Options
+
+    layer = Path(__file__).resolve().parents[1] / "examples" / "layers" / "example-ngo-referral"
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"case_ref": "a", "fear": {"fears_return": True}}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    batch.run(source, out, fmt="summary-csv", options=Options(as_of="2024-03-01", engine="compiled", layers=(layer,)))
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["example_ngo.refer_to_lawyer_now"] == "undetermined" and rows[0]["fear_subjective"] == "met"

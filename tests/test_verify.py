@@ -131,3 +131,9 @@ def test_an_assessment_stored_in_format_1_is_read_and_its_answers_compared(tmp_p
     changed = verify(tampered, PROFILE)
     assert changed.findings_changed == ["exclusion_1f_a"]
     assert "finding exclusion_1f_a: answer met -> not_screened" in changed.differences
+
+
+def test_an_assessment_made_for_chosen_destinations_verifies_identical(tmp_path):
+    stored, _ = _stored(tmp_path, engine="compiled", destinations=["AM", "TR"])
+    result = verify(stored, PROFILE)
+    assert result.identical, result.differences

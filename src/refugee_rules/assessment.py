@@ -228,6 +228,9 @@ class Metadata(_Value):
     destinations: list[str] | Literal["all"] = Field(
         default_factory=list, description="The destinations whose regimes were answered: where the person is and the "
         "profile's destinations of interest, or 'all' covered countries when asked.")
+    scope: list[str] | Literal["all"] | None = Field(
+        default=None, description="The destinations option it was made with: None (where the person is and the "
+        "profile's destinations), 'all', or the ISO codes asked for; verify re-runs with it.")
 
 
 class DestinationSummary(_Value):

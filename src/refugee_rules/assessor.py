@@ -84,6 +84,7 @@ class Assessor:
                 library_version=__version__, rulesets_hash=book.content_hash, as_of=day, engine=run.name,
                 profile_hash=profile_hash(case), case_ref=case.case_ref, jurisdiction=options.jurisdiction,
                 destinations="all" if options.destinations == "all" else [s.code for s in summaries],
+                scope="all" if options.destinations == "all" else list(options.destinations or []) or None,
             ),
             outcome=explainer.outcome(findings, flags),
             findings=findings,

@@ -182,10 +182,11 @@ def _options(options: Options | None, as_of: _dt.date | None, engine: str | None
     return chosen.replace(as_of=chosen.day())
 
 
-def finding_columns() -> list[str]:
-    from .rules.loader import load_cached
+def finding_columns(options: Options | None = None) -> list[str]:
+    """One column per finding of the rule book the options load (their layers and jurisdiction included)."""
+    from .assessor import assessor
 
-    return list(load_cached().findings)
+    return list(assessor(options or _settings.get("options") or Options()).book.findings)
 
 
 def _summary_row(index: int, ident: str, status: str, assessment: Any = None, error: str = "") -> str:
@@ -199,10 +200,10 @@ def _summary_row(index: int, ident: str, status: str, assessment: Any = None, er
     return buffer.getvalue()
 
 
-def summary_header() -> str:
+def summary_header(options: Options | None = None) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(
-        ["index", "record", "status", "outcome", "inclusion"] + finding_columns() + ["error"]
+        ["index", "record", "status", "outcome", "inclusion"] + finding_columns(options) + ["error"]
     )
     return buffer.getvalue()
 
@@ -309,7 +310,7 @@ def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, e
         records = (r for r in records if r.index >= done)
     with out.open("ab" if done else "wb") as handle:
         if fmt == "summary-csv" and not done:
-            handle.write(_utf8(summary_header()))
+            handle.write(_utf8(summary_header(_options(options, as_of, engine, stale_after_days, destinations))))
             handle.flush()
         for assessed, line in assess_lines(records, as_of=as_of, engine=engine, fmt=fmt, workers=workers,
                                            stale_after_days=stale_after_days, destinations=destinations,

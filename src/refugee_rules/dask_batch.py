@@ -39,7 +39,7 @@ def run(source: str | Path, out: str | Path, *, client: Any = None, address: str
     try:
         with out.open("wb") as handle:
             if fmt == "summary-csv":
-                handle.write(batch._utf8(batch.summary_header()))
+                handle.write(batch._utf8(batch.summary_header(chosen)))
 
             def drain(n: int) -> None:
                 while len(pending) > n:

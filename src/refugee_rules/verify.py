@@ -88,6 +88,15 @@ def _finding_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
     return f"finding {new.get('id')}: same answer ({_answer(new)}); differs in {', '.join(fields)}"
 
 
+def _scope(meta: dict[str, Any], legacy: bool) -> Any:
+    """The destinations option the stored assessment was made with (format 1 answered every covered one)."""
+    stored = meta.get("scope")
+    if legacy or stored == "all":
+        return "all"
+    codes = [c for c in stored or [] if isinstance(c, str) and len(c) == 2 and c.isalpha() and c.isupper()]
+    return codes or None
+
+
 def _provenance(result: Verification, meta: dict[str, Any], new_meta: dict[str, Any], case: CaseProfile) -> None:
     """Whether it is the same profile and the same rules (both formats record both hashes)."""
     if profile_hash(case) != meta["profile_hash"]:
@@ -142,7 +151,7 @@ def verify(
     legacy = not version.startswith("2")
     rerun = assess(case, as_of=meta["as_of"], engine=engine, rulesets=rulesets, layers=layers,
                    jurisdiction=meta.get("jurisdiction"),
-                   destinations="all" if legacy or meta.get("destinations") == "all" else None)
+                   destinations=_scope(meta, legacy))
     catalogue = data.get("catalogue")
     detail = "full" if isinstance(catalogue, dict) and "findings" in catalogue else "compact"
     new = json.loads(rerun.to_json(detail))
