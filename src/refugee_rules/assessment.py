@@ -15,6 +15,7 @@ assessments of cases with the same relevant facts (they are memoised, see ``expl
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -185,9 +186,13 @@ class Finding(_Value):
     conflict_note: str | None = None
     doubt: str | None = Field(default=None, description="A claim: why its source doubts it. A claim opens nothing.")
     stay: StayCount | None = Field(default=None, description="A stay allowed where the person is: days used and left.")
-    _written: tuple[int, bytes] | None = PrivateAttr(default=None)
-    """This finding's compact JSON, kept with the (memoised, shared) value itself and tagged with its identity, so
-    a copy made with other notes (``model_copy``) never reuses the original's bytes."""
+    _written: bytes | None = PrivateAttr(default=None)
+    """This finding's compact JSON, kept with the (memoised, shared) value itself; a copy starts without it."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Finding:
+        copied = super().model_copy(update=update, deep=deep)
+        copied._written = None  # a copy with other notes must never write the original's bytes
+        return copied
 
 
 class StopPointHit(_Value):

@@ -109,10 +109,10 @@ def _finding_bytes(f: Any) -> bytes:
     """A finding's compact JSON, written once per (memoised, shared) finding: cases of a caseload share most."""
     private = f.__pydantic_private__  # read directly: pydantic's attribute lookup of a private attribute is slow
     written = private.get("_written")
-    if written is None or written[0] != id(f):
+    if written is None:
         value = _compact_finding(f)
-        written = private["_written"] = (id(f), value.__pydantic_serializer__.to_json(value, exclude_defaults=True))
-    return written[1]
+        written = private["_written"] = value.__pydantic_serializer__.to_json(value, exclude_defaults=True)
+    return written  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=1)
