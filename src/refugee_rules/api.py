@@ -53,9 +53,8 @@ def assess(
     command line, batch, the service and the interview pass on. This is a one-line convenience over
     :class:`~refugee_rules.assessor.Assessor`.
     """
-    chosen = options if options is not None else Options(
-        as_of=as_of, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days,  # type: ignore[arg-type]
-        jurisdiction=jurisdiction, layers=layers, destinations=destinations)  # type: ignore[arg-type]
+    chosen = Options.given(options, as_of=as_of, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days,
+                           jurisdiction=jurisdiction, layers=layers, destinations=destinations)
     return assessor(chosen).assess(profile, as_of=chosen.day(), runner=_runner)
 
 
@@ -98,9 +97,8 @@ def assess_many(
     The rulesets are loaded before the first record is read, so a :class:`RulesetError` (or an unknown
     engine, :class:`EngineError`) is raised once for the whole call instead of failing every record.
     """
-    chosen = options if options is not None else Options(
-        as_of=as_of, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days,  # type: ignore[arg-type]
-        jurisdiction=jurisdiction, layers=layers, destinations=destinations)  # type: ignore[arg-type]
+    chosen = Options.given(options, as_of=as_of, engine=engine, rulesets=rulesets, stale_after_days=stale_after_days,
+                           jurisdiction=jurisdiction, layers=layers, destinations=destinations)
     chosen = chosen.replace(as_of=chosen.day())  # one date for the whole call, even across midnight
     runner = assessor(chosen)  # loads the rulesets and the engine before the first record is read
     for index, record in enumerate(profiles):
@@ -128,5 +126,5 @@ def load_rulesets(
     ``content_hash``, ``layer_of``, ``overrides``); raises :class:`RulesetError` listing every problem.
     Cached per process: assessing with the same directories reuses it.
     """
-    chosen = Options(layers=tuple(layers), rulesets=rulesets, jurisdiction=jurisdiction)  # type: ignore[arg-type]
+    chosen = Options.given(None, layers=tuple(layers), rulesets=rulesets, jurisdiction=jurisdiction)
     return load_cached(chosen.rulesets, frozenset({jurisdiction}) if jurisdiction else frozenset(), chosen.layers)

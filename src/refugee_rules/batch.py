@@ -174,11 +174,17 @@ def _init(options: Options, fmt: str) -> None:
     _settings.update(options=options, fmt=fmt)
 
 
+def _worker_options() -> Options:
+    """This worker's Options (set by _init; the defaults where a caller never set any)."""
+    options: Options | None = _settings.get("options")
+    return options if options is not None else Options()
+
+
 def _options(options: Options | None, as_of: _dt.date | None, engine: str | None, stale_after_days: int,
              destinations: Any) -> Options:
     """The given Options, or one made of the separate keywords; its date fixed now, for every record and worker."""
-    chosen = options if options is not None else Options(as_of=as_of, engine=engine, stale_after_days=stale_after_days,
-                                                         destinations=destinations)
+    chosen = Options.given(options, as_of=as_of, engine=engine, stale_after_days=stale_after_days,
+                           destinations=destinations)
     return chosen.replace(as_of=chosen.day())
 
 
@@ -186,7 +192,7 @@ def finding_columns(options: Options | None = None) -> list[str]:
     """One column per finding of the rule book the options load (their layers and jurisdiction included)."""
     from .assessor import assessor
 
-    return list(assessor(options or _settings.get("options") or Options()).book.findings)
+    return list(assessor(options or _worker_options()).book.findings)
 
 
 def _summary_row(index: int, ident: str, status: str, assessment: Any = None, error: str = "") -> str:
@@ -224,7 +230,7 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
         problems = record.error
     else:
         try:
-            result = assess(record.data, options=_settings.get("options") or Options())
+            result = assess(record.data, options=_worker_options())
         except ProfileError as e:
             problems = e.problems
         except RefugeeRulesError as e:
@@ -236,7 +242,7 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
                 return True, _utf8(_summary_row(record.index, record.ident, "assessed", result))
             prefix = '{"index":%d,"record":%s,"status":"assessed","assessment":' % (
                 record.index, json.dumps(record.ident, ensure_ascii=False))
-            return True, assessment_line(result, _utf8(prefix), detail=(_settings.get("options") or Options()).detail)
+            return True, assessment_line(result, _utf8(prefix), detail=(_worker_options()).detail)
     if fmt == "summary-csv":
         return False, _utf8(_summary_row(record.index, record.ident, "error", error=" | ".join(problems)))
     error = {"type": kind, "problems": problems}

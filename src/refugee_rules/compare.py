@@ -93,11 +93,11 @@ def compare(profile: Mapping[str, Any] | Any, other: Mapping[str, Any] | Any | N
     from .facts import flatten
     from .inputs import profile_from_mapping
 
-    chosen = options if options is not None else Options(engine=engine, rulesets=rulesets)  # type: ignore[arg-type]
+    chosen = Options.given(options, engine=engine, rulesets=rulesets)
     left = profile_from_mapping(profile)
     right = profile_from_mapping(other) if other is not None else left
-    d1 = Options(as_of=as_of).as_of or chosen.day()  # type: ignore[arg-type]
-    d2 = Options(as_of=as_of_other).as_of or d1  # type: ignore[arg-type]
+    d1 = Options.given(None, as_of=as_of).as_of or chosen.day()  # checked as an option is
+    d2 = Options.given(None, as_of=as_of_other).as_of or d1
     a1 = assess(left, options=chosen.replace(as_of=d1))
     a2 = assess(right, options=chosen.replace(as_of=d2))
     f1, f2 = flatten(left, d1), flatten(right, d2)

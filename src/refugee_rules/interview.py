@@ -108,7 +108,7 @@ class InterviewSession:
         case = profile_from_mapping(profile if profile is not None else {})
         self._data: dict[str, Any] = case.model_dump(mode="json", exclude_none=True)
         self._case = case
-        chosen = options if options is not None else Options(as_of=as_of, engine=engine, lang=lang)  # type: ignore[arg-type]
+        chosen = Options.given(options, as_of=as_of, engine=engine, lang=lang)
         self.engine = chosen.engine or default_engine()
         self.options = chosen.replace(as_of=chosen.day(), engine=self.engine)
         self.as_of = self.options.day()

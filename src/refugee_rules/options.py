@@ -102,6 +102,12 @@ class Options:
         set_(self, "lang", _choice("lang", self.lang, LANGUAGES, False))
         set_(self, "detail", _choice("detail", self.detail, DETAILS, False))
 
+    @classmethod
+    def given(cls, options: Options | None, **keywords: Any) -> Options:
+        """``options`` where a caller passed one, else one made (and checked) from the separate keywords: how every
+        function that still takes ``as_of=``, ``engine=`` ... next to ``options=`` reads them."""
+        return options if options is not None else cls(**keywords)
+
     def day(self) -> _dt.date:
         return self.as_of or _dt.date.today()
 

@@ -38,8 +38,7 @@ def questions(profile_or_assessment: Assessment | Mapping[str, Any] | Any, *, as
               lang: str = "en", engine: str | None = None,
               rulesets: tuple[str | Path, ...] | None = None, options: Options | None = None) -> list[Question]:
     """The open questions of a profile (assessed as of ``as_of``, or with ``options``) or of an assessment made."""
-    chosen = options if options is not None else Options(as_of=as_of, engine=engine, rulesets=rulesets,  # type: ignore[arg-type]
-                                                         lang=lang)
+    chosen = Options.given(options, as_of=as_of, engine=engine, rulesets=rulesets, lang=lang)
     if isinstance(profile_or_assessment, Assessment):
         a = profile_or_assessment
     else:

@@ -77,7 +77,7 @@ def _summary(entry: str, risks: list[Finding], conflicts: list[str], stale: bool
     return " ".join(parts)
 
 
-def selected(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: str | None) -> list[str] | None:
+def selected(scope: Scope, wanted: Sequence[str] | None, here: str | None) -> list[str] | None:
     """The destinations to answer for, in the order asked (None: every covered one)."""
     if scope == "all":
         return None
@@ -90,7 +90,7 @@ def selected(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: s
 def answered(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: str | None) -> list[str]:
     """The findings to explain: the law, the Russian side, and the regimes of the destinations in scope (with the
     EU as a whole beside any member state), in declaration order. Nothing else is explained, so nothing is paid for."""
-    codes = selected(book, scope, wanted, here)
+    codes = selected(scope, wanted, here)
     keep = None if codes is None else set(codes) | {ORIGIN} | ({REGION} if EU_MEMBERS & set(codes) else set())
     out = []
     for fid, decl in book.findings.items():
@@ -114,7 +114,7 @@ def arrange(
         code = destination_of(f)
         (law if code is None else by_dest.setdefault(code, [])).append(f)
     have_rules = covered(book)
-    codes = selected(book, scope, wanted, here)
+    codes = selected(scope, wanted, here)
     notes: list[str] = []
     if codes is None:
         codes = have_rules

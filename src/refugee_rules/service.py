@@ -252,8 +252,9 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
         """Assess one case profile as of a date: every finding with its kind, answer, facts, rules and open questions
         (JSON format 2; titles, questions and citations are in ``GET /catalogue/{rulesets_hash}``)."""
         def run() -> Response:
-            options = Options(as_of=body.as_of, engine=body.engine, jurisdiction=body.jurisdiction, layers=layer_dirs,
-                              rulesets=ruleset_dirs, destinations=body.destinations, detail=body.detail)  # type: ignore[arg-type]
+            options = Options.given(None, as_of=body.as_of, engine=body.engine, jurisdiction=body.jurisdiction,
+                                    layers=layer_dirs, rulesets=ruleset_dirs, destinations=body.destinations,
+                                    detail=body.detail)
             return Response(assess(body.profile, options=options).to_json(options.detail), media_type="application/json")
 
         return _answer(run)
@@ -273,8 +274,8 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
         from .questions import questions
 
         def run() -> Any:
-            options = Options(as_of=body.as_of, engine=body.engine, layers=layer_dirs, rulesets=ruleset_dirs,
-                              lang=body.lang)  # type: ignore[arg-type]
+            options = Options.given(None, as_of=body.as_of, engine=body.engine, layers=layer_dirs,
+                                    rulesets=ruleset_dirs, lang=body.lang)
             found = questions(body.profile, options=options)
             return [json.loads(q.model_dump_json()) for q in found]
 
@@ -287,7 +288,7 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
 
         return _answer(lambda: json.loads(compare(
             body.profile, body.other, as_of=body.as_of, as_of_other=body.as_of_other,
-            options=Options(engine=body.engine, layers=layer_dirs, rulesets=ruleset_dirs)).model_dump_json()))  # type: ignore[arg-type]
+            options=Options.given(None, engine=body.engine, layers=layer_dirs, rulesets=ruleset_dirs)).model_dump_json()))
 
     @app.get("/rulesets", response_model=RulesetsInfo)
     def get_rulesets() -> RulesetsInfo:

@@ -221,6 +221,8 @@ class View:
     def _rules(self) -> Any:
         if not self._book_checked:
             self._book_checked = True
+            if self.book is None:  # the rule book the assessment was made with, else the built-in one by hash
+                self.book = self.a._book
             if self.book is None:
                 try:
                     self.book = _default_book(self.a)

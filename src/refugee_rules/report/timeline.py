@@ -89,7 +89,7 @@ def timeline(profile: Any, as_of: _dt.date | str | None = None, *, engine: str |
     from ..assessor import assessor
     from ..inputs import profile_from_mapping
 
-    chosen = options if options is not None else Options(as_of=as_of, engine=engine, rulesets=rulesets)  # type: ignore[arg-type]
+    chosen = Options.given(options, as_of=as_of, engine=engine, rulesets=rulesets)
     end = chosen.day()
     case = profile_from_mapping(profile)
     book = assessor(chosen).book
