@@ -34,7 +34,7 @@ schemas: $(STAMP)
 
 # Regenerate examples/README.md from examples/profiles/*.yaml; tests/test_examples_index.py fails when it is stale.
 examples-index: $(STAMP)
-	$(BIN)/python -m refugee_rules.examples_index > examples/README.md
+	$(BIN)/python -m refugee_rules.tasks.examples_index > examples/README.md
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:cacheprovider

@@ -30,7 +30,7 @@ COLD = """
 import time, datetime
 t = time.perf_counter()
 from refugee_rules import assess
-from refugee_rules.rules import load_cached
+from refugee_rules.law import load_cached
 from refugee_rules.engine.ir import compile_program
 compile_program(load_cached(), datetime.date(2024, 3, 1))
 print(time.perf_counter() - t)
@@ -39,7 +39,7 @@ RSS = """
 import resource, sys
 sys.path.insert(0, sys.argv[1])
 from caseload import caseload
-from refugee_rules import batch
+from refugee_rules.tasks import batch
 n = int(sys.argv[2])
 records = (batch.Record(i, str(i), p) for i, p in enumerate(caseload(n)))
 for _ in batch.assess_lines(records, as_of=__import__('datetime').date(2024, 3, 1), engine='compiled'):
@@ -102,7 +102,7 @@ def _stage_shares(profiles: list, engine: str) -> None:  # type: ignore[type-arg
     import pstats
 
     from refugee_rules import assess
-    from refugee_rules.serialise import assessment_line
+    from refugee_rules.result.serialise import assessment_line
 
     profiler = cProfile.Profile()
     profiler.enable()
@@ -130,13 +130,14 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from caseload import caseload
 
-    from refugee_rules import CaseProfile, assess, batch
+    from refugee_rules import CaseProfile, assess
+    from refugee_rules.tasks import batch
     from refugee_rules.engine import backend, durable_available
     from refugee_rules.engine.ir import compile_program
     from refugee_rules.assessor import assessor, clear_memos as clear_cache
     from refugee_rules.options import Options
-    from refugee_rules.facts import catalogue, encode, flatten
-    from refugee_rules.rules import load_cached
+    from refugee_rules.case.facts import catalogue, encode, flatten
+    from refugee_rules.law import load_cached
 
     book = load_cached()
     program = compile_program(book, AS_OF)

@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from refugee_rules.facts import AS_OF, FactSpec, catalogue, nest  # noqa: F401 - nest is re-exported to the tests
+from refugee_rules.case.facts import AS_OF, FactSpec, catalogue, nest  # noqa: F401 - nest is re-exported to the tests
 
 COUNTRIES = ["RU", "GE", "KZ", "KG", "AM", "IL", "FI", "DE", "UA", "TR", "MN", "AR", "US"]
 TEXTS = ["Orthodox", "Buddhist", "Buryat", "none", "Art 207.3", "distributing anti-war petitions"]

@@ -16,8 +16,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from refugee_rules import assess
-from refugee_rules.report import ANSWER_LABEL, TONE_MARK, View, render
-from refugee_rules.rules.kinds import KINDS
+from refugee_rules.views.report import ANSWER_LABEL, TONE_MARK, View, render
+from refugee_rules.law.kinds import KINDS
 
 from .strategies import AS_OF_DATES, any_flat_profiles, nest
 

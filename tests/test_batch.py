@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from refugee_rules import batch
+from refugee_rules.tasks import batch
 from refugee_rules.engine import durable_available
 
 COMMAND = shutil.which("refugee-rules", path=str(Path(sys.executable).parent))

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from refugee_rules import assess
-from refugee_rules.inputs import read_profile
-from refugee_rules.report import render
-from refugee_rules.report.timeline import timeline
+from refugee_rules.case.inputs import read_profile
+from refugee_rules.views.report import render
+from refugee_rules.tasks.timeline import timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"
@@ -115,7 +115,7 @@ def test_report_loads_and_shows_the_outcome_and_every_element(reports, lang):
     outcome = ("Inclusion appears met on the stated facts; exclusion not screened" if lang == "en"
                else "По изложенным фактам включение, по-видимому, выполнено; исключение не проверено")
     assert any(outcome in h for h in headings), headings
-    from refugee_rules.report import View
+    from refugee_rules.views.report import View
 
     view = View(a, lang)
     for f in a.findings:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from refugee_rules.compact import CompactFinding
+from refugee_rules.result.compact import CompactFinding
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"

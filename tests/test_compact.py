@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from refugee_rules import assess, load_rulesets
-from refugee_rules.catalogue import build
-from refugee_rules.compact import CompactAssessment, compact, to_json
+from refugee_rules.result.catalogue import build
+from refugee_rules.result.compact import CompactAssessment, compact, to_json
 
 from .strategies import AS_OF_DATES, any_flat_profiles, nest
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from refugee_rules.cli import main
-from refugee_rules.compare import compare, format_comparison
+from refugee_rules.frontends.cli import main
+from refugee_rules.tasks.compare import compare, format_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"

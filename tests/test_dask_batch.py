@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from refugee_rules import batch
+from refugee_rules.tasks import batch
 
 from .test_batch import mixed_jsonl
 
@@ -12,7 +12,7 @@ distributed = pytest.importorskip("distributed", reason="the optional 'dask' ext
 
 
 def test_two_worker_cluster_matches_the_local_batch(tmp_path):
-    from refugee_rules import dask_batch
+    from refugee_rules.tasks import dask_batch
 
     mixed_jsonl(tmp_path / "in.jsonl", 40)
     local = batch.run(tmp_path / "in.jsonl", tmp_path / "local.jsonl", as_of="2024-01-01", engine="compiled")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from refugee_rules import examples_index
+from refugee_rules.tasks import examples_index
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = sorted((ROOT / "examples" / "profiles").glob("*.yaml"))
@@ -46,6 +46,6 @@ def test_a_profile_without_a_teaches_line_is_refused(tmp_path):
 
 
 def test_the_module_command_prints_the_index():
-    out = subprocess.run([sys.executable, "-m", "refugee_rules.examples_index"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "refugee_rules.tasks.examples_index"], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
     assert out == examples_index.render()

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from refugee_rules import assess
 from refugee_rules.engine import default_engine
 from refugee_rules.assessor import clear_memos as clear_cache
-from refugee_rules.explain import finding_reads
-from refugee_rules.memo import Memo
-from refugee_rules.rules import load_cached
+from refugee_rules.explain.explainer import finding_reads
+from refugee_rules.explain.memo import Memo
+from refugee_rules.law import load_cached
 
 from .strategies import AS_OF_DATES, any_flat_profiles, nest
 

@@ -18,10 +18,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from refugee_rules import ProfileError, assess, batch
-from refugee_rules.cli import main
-from refugee_rules.facts import catalogue
-from refugee_rules.inputs import profile_from_mapping
+from refugee_rules import ProfileError, assess
+from refugee_rules.tasks import batch
+from refugee_rules.frontends.cli import main
+from refugee_rules.case.facts import catalogue
+from refugee_rules.case.inputs import profile_from_mapping
 
 from .strategies import any_flat_profiles, nest
 

@@ -15,8 +15,8 @@ import yaml
 
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
-from refugee_rules.inputs import read_profile
-from refugee_rules.rules import load_cached
+from refugee_rules.case.inputs import read_profile
+from refugee_rules.law import load_cached
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = sorted((ROOT / "tests" / "golden").glob("*.yaml"))

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from refugee_rules import ProfileError, assess
-from refugee_rules.facts import catalogue
-from refugee_rules.interview import InterviewSession
+from refugee_rules.case.facts import catalogue
+from refugee_rules.frontends.interview import InterviewSession
 
 from .strategies import CLAIM, fact_value, legal_paths
 

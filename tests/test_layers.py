@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from refugee_rules import RulesetError, assess, load_rulesets
-from refugee_rules.cli import main
+from refugee_rules.frontends.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "layers" / "example-ngo-referral"

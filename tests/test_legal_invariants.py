@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from refugee_rules import assess
-from refugee_rules.rules import load_cached
+from refugee_rules.law import load_cached
 
 from .strategies import AS_OF_DATES, COUNTRIES, any_flat_profiles, nest
 

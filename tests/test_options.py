@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from refugee_rules import InterviewSession, ProfileError, assess, assess_many, compare, questions
-from refugee_rules import batch, dask_batch
+from refugee_rules.tasks import batch, dask_batch
 from refugee_rules.assessor import Assessor
-from refugee_rules.cli import main
+from refugee_rules.frontends.cli import main
 from refugee_rules.options import Options
-from refugee_rules.report.timeline import timeline
+from refugee_rules.tasks.timeline import timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = ROOT / "examples" / "layers" / "example-ngo-referral"
@@ -88,7 +88,7 @@ def test_the_command_line_passes_every_option(seen, tmp_path, capsys):
 
 def test_the_service_passes_every_option(seen):
     testclient = pytest.importorskip("fastapi.testclient")
-    from refugee_rules.service import create_app
+    from refugee_rules.frontends.service import create_app
 
     client = testclient.TestClient(create_app(layers=(LAYER,)))
     body = {"profile": PROFILE, "as_of": DAY.isoformat(), "engine": "compiled", "jurisdiction": "EU",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from refugee_rules import UNKNOWN, CaseProfile, ProfileError, assess
-from refugee_rules.facts import catalogue, flatten
-from refugee_rules.inputs import profile_from_mapping
+from refugee_rules.case.facts import catalogue, flatten
+from refugee_rules.case.inputs import profile_from_mapping
 
 
 def errors(data) -> list[str]:

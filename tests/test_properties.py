@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
 from refugee_rules.engine.ir import finding_token
-from refugee_rules.rules import load_cached
-from refugee_rules.rules.kinds import KINDS
+from refugee_rules.law import load_cached
+from refugee_rules.law.kinds import KINDS
 
 from .strategies import AS_OF_DATES, any_flat_profiles, full_flat_profiles, nest
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import given, settings
 
 from refugee_rules import assess
-from refugee_rules.cli import main
-from refugee_rules.facts import catalogue
-from refugee_rules.questions import questions
+from refugee_rules.frontends.cli import main
+from refugee_rules.case.facts import catalogue
+from refugee_rules.tasks.questions import questions
 from tests.strategies import flat_profiles, nest
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "profiles" / "boris-anti-war-petitions.yaml"

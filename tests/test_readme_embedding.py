@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from refugee_rules.cli import build_parser
+from refugee_rules.frontends.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -75,7 +75,7 @@ def test_the_audit_commands_run(tmp_path):
 def url(tmp_path_factory):
     log = tmp_path_factory.mktemp("readme") / "server.log"
     with log.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "refugee_rules.cli", "serve", "--port", "0"],
+        proc = subprocess.Popen([sys.executable, "-m", "refugee_rules.frontends.cli", "serve", "--port", "0"],
                                 stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
         deadline = time.monotonic() + 120

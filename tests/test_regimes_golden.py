@@ -8,7 +8,7 @@ import pytest
 
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
-from refugee_rules.inputs import read_profile
+from refugee_rules.case.inputs import read_profile
 
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
 PROFILES = Path(__file__).resolve().parents[1] / "examples" / "profiles"

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from refugee_rules import assess
-from refugee_rules.rules.kinds import KINDS
+from refugee_rules.law.kinds import KINDS
 from refugee_rules.engine import durable_available
-from refugee_rules.rules import load_cached
+from refugee_rules.law import load_cached
 
 from .strategies import any_flat_profiles, nest
 

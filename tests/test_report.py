@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 
 from refugee_rules import assess
-from refugee_rules.inputs import read_profile
-from refugee_rules.report import FORMATS, render
-from refugee_rules.report.i18n import catalog, content_texts, missing, template_messages
-from refugee_rules.rules.loader import load_cached
+from refugee_rules.case.inputs import read_profile
+from refugee_rules.views.report import FORMATS, render
+from refugee_rules.views.i18n import catalog, content_texts, missing, template_messages
+from refugee_rules.law.loader import load_cached
 from tests.strategies import flat_profiles, nest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ def test_every_report_label_has_a_russian_translation():
     assert len(set(msgids)) > 50  # the extraction really found the templates' and the code's labels
     untranslated = missing("ru", "messages", msgids)
     assert not untranslated, (
-        "report labels without a Russian translation; run `.venv/bin/python -m refugee_rules.report.i18n update` "
+        "report labels without a Russian translation; run `.venv/bin/python -m refugee_rules.views.i18n update` "
         "and fill msgstr in src/refugee_rules/locale/ru/LC_MESSAGES/messages.po:\n"
         + "\n".join(f"  - {m!r}" for m in untranslated))
 
@@ -49,7 +49,7 @@ def test_every_ruleset_and_profile_text_has_a_russian_translation():
     gaps = [t for t in texts if missing("ru", "content", [t.msgid])]
     assert not gaps, (
         f"{len(gaps)} texts from rulesets/profile.py lack a Russian translation; run "
-        "`.venv/bin/python -m refugee_rules.report.i18n update` and fill msgstr in "
+        "`.venv/bin/python -m refugee_rules.views.i18n update` and fill msgstr in "
         "src/refugee_rules/locale/ru/LC_MESSAGES/content.po:\n"
         + "\n".join(f"  - {t.origin}: {t.msgid!r}" for t in gaps))
 
@@ -57,7 +57,7 @@ def test_every_ruleset_and_profile_text_has_a_russian_translation():
 def test_russian_rule_explanations_are_templates_over_the_same_facts():
     from jinja2 import meta
 
-    from refugee_rules.rules.templates import ENVIRONMENT
+    from refugee_rules.law.templates import ENVIRONMENT
 
     book = load_cached(None)
     cat = catalog("ru", "content")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from refugee_rules import RulesetError
-from refugee_rules.rules import builtin_dir, load
+from refugee_rules.law import builtin_dir, load
 
 SOURCES = "- {id: convention-1951, title: Convention, kind: instrument}\n"
 FINDINGS = "findings:\n  - {id: f, kind: element, title: F, asks: 'F?', group: g}\n  - {id: g2, kind: element, title: G, asks: 'G?', group: g}\n"

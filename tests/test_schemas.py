@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from refugee_rules import CaseProfile
-from refugee_rules.catalogue import Catalogue
-from refugee_rules.cli import main
-from refugee_rules.compact import CompactAssessment
+from refugee_rules.result.catalogue import Catalogue
+from refugee_rules.frontends.cli import main
+from refugee_rules.result.compact import CompactAssessment
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = {"profile": CaseProfile, "assessment": CompactAssessment, "catalogue": Catalogue}

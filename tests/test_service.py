@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from refugee_rules import CaseProfile, assess, load_rulesets
-from refugee_rules.catalogue import Catalogue
-from refugee_rules.compact import CompactAssessment
+from refugee_rules.result.catalogue import Catalogue
+from refugee_rules.result.compact import CompactAssessment
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = ROOT / "examples" / "layers" / "example-ngo-referral"
@@ -34,7 +34,7 @@ def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("service") / "server.log"
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "refugee_rules.cli", "serve", "--host", "127.0.0.1", "--port", "0",
+            [sys.executable, "-m", "refugee_rules.frontends.cli", "serve", "--host", "127.0.0.1", "--port", "0",
              "--layer", str(LAYER), "--max-body-bytes", str(LIMIT)],
             stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT,
         )

@@ -9,7 +9,7 @@ import yaml
 
 from refugee_rules import __version__, assess, verify
 from refugee_rules.api import profile_hash
-from refugee_rules.cli import main
+from refugee_rules.frontends.cli import main
 from refugee_rules.engine import durable_available
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,7 +116,7 @@ def test_bad_input_exits_2(tmp_path, capsys):
 
 def test_an_assessment_stored_in_format_1_is_read_and_its_answers_compared(tmp_path):
     """Format 1 (before typed answers) had ``status`` met / not_met / undetermined on every finding."""
-    from refugee_rules.rules.kinds import KINDS
+    from refugee_rules.law.kinds import KINDS
 
     data = json.loads(assess(PROFILE, as_of="2024-03-01", engine="compiled").to_json())
     data.pop("format_version")

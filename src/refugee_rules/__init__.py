@@ -24,15 +24,15 @@ Profiles may be a CaseProfile or a plain mapping (JSON/YAML data). Nothing here 
 files or uses the network. Every function is safe to call from several threads and processes at once.
 """
 
-from ._version import __version__
-from .api import FailedRecord, assess, assess_many, load_rulesets
-from .assessment import Assessment
-from .compare import compare
-from .errors import EngineError, ProfileError, RefugeeRulesError, RulesetError
-from .interview import InterviewSession
-from .profile import UNKNOWN, CaseProfile
-from .questions import questions
-from .verify import verify
+from refugee_rules._version import __version__
+from refugee_rules.api import FailedRecord, assess, assess_many, load_rulesets
+from refugee_rules.result.assessment import Assessment
+from refugee_rules.tasks.compare import compare
+from refugee_rules.errors import EngineError, ProfileError, RefugeeRulesError, RulesetError
+from refugee_rules.frontends.interview import InterviewSession
+from refugee_rules.case.profile import UNKNOWN, CaseProfile
+from refugee_rules.tasks.questions import questions
+from refugee_rules.tasks.verify import verify
 
 __all__ = [
     "UNKNOWN",

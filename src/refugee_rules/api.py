@@ -9,14 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .assessment import Assessment
-from .assessor import assessor, profile_hash
-from .engine import Backend
-from .errors import ProfileError, RefugeeRulesError
-from .options import JURISDICTIONS, STALE_AFTER_DAYS, Options
-from .profile import CaseProfile
-from .regimes import Scope
-from .rules.loader import RuleBook, load_cached
+from refugee_rules.result.assessment import Assessment
+from refugee_rules.assessor import assessor, profile_hash
+from refugee_rules.engine import Backend
+from refugee_rules.errors import ProfileError, RefugeeRulesError
+from refugee_rules.options import JURISDICTIONS, STALE_AFTER_DAYS, Options
+from refugee_rules.case.profile import CaseProfile
+from refugee_rules.explain.regimes import Scope
+from refugee_rules.law.loader import RuleBook, load_cached
 
 __all__ = ["JURISDICTIONS", "FailedRecord", "assess", "assess_many", "load_rulesets", "profile_hash"]
 
@@ -38,7 +38,7 @@ def assess(
 
     ``engine`` is ``"durable"`` (the default where durable-rules imports) or ``"compiled"``.
     ``rulesets`` replaces the built-in ruleset directories; ``layers`` are custom ruleset directories loaded
-    over them (see :mod:`refugee_rules.layers`). Raises :class:`ProfileError` for a
+    over them (see :mod:`refugee_rules.explain.layers`). Raises :class:`ProfileError` for a
     malformed profile or option, :class:`RulesetError` for rulesets that do not load, :class:`EngineError` if
     the engine fails. The result is advice support, not a decision.
 
@@ -122,7 +122,7 @@ def load_rulesets(
 ) -> RuleBook:
     """Load and lint the built-in rulesets (or ``rulesets``) with the caller's ``layers`` over them.
 
-    Returns the loaded :class:`~refugee_rules.rules.loader.RuleBook` (``findings``, ``rules``, ``sources``,
+    Returns the loaded :class:`~refugee_rules.law.loader.RuleBook` (``findings``, ``rules``, ``sources``,
     ``content_hash``, ``layer_of``, ``overrides``); raises :class:`RulesetError` listing every problem.
     Cached per process: assessing with the same directories reuses it.
     """

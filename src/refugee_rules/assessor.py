@@ -18,19 +18,19 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from ._version import __version__
-from .assessment import Assessment, Metadata
-from .engine import Backend, backend
-from .engine.ir import Program, compile_program
-from .evidence import evidence_relied_on, layer_notes
-from .explain import Explainer, Memos
-from .facts import catalogue, encode, flatten
-from .inputs import profile_from_mapping
-from .layers import custom_layer_notes
-from .options import Options
-from .profile import CaseProfile
-from .regimes import answered, arrange
-from .rules.loader import RuleBook, load_cached
+from refugee_rules._version import __version__
+from refugee_rules.result.assessment import Assessment, Metadata
+from refugee_rules.engine import Backend, backend
+from refugee_rules.engine.ir import Program, compile_program
+from refugee_rules.explain.evidence import evidence_relied_on, layer_notes
+from refugee_rules.explain.explainer import Explainer, Memos
+from refugee_rules.case.facts import catalogue, encode, flatten
+from refugee_rules.case.inputs import profile_from_mapping
+from refugee_rules.explain.layers import custom_layer_notes
+from refugee_rules.options import Options
+from refugee_rules.case.profile import CaseProfile
+from refugee_rules.explain.regimes import answered, arrange
+from refugee_rules.law.loader import RuleBook, load_cached
 
 ASSESSORS_KEPT = 16
 
@@ -93,8 +93,7 @@ class Assessor:
             destinations=summaries,
             destination_notes=destination_notes,
         )
-        result._book = book
-        return result
+        return result.made_with(book)
 
     def base(self) -> Assessor:
         """The Assessor without the optional legal layer, to say what the layer changed."""

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .engine import ENGINES
-from .errors import EngineError, ProfileError
+from refugee_rules.engine import ENGINES
+from refugee_rules.errors import EngineError, ProfileError
 
 STALE_AFTER_DAYS = 365
 JURISDICTIONS = ("EU",)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ..errors import EngineError
-from .ir import Program
+from refugee_rules.errors import EngineError
+from refugee_rules.engine.ir import Program
 
 ENGINES = ("durable", "compiled")
 
@@ -22,7 +22,7 @@ class Backend(Protocol):
 
 def durable_available() -> bool:
     try:
-        from . import durable_backend  # noqa: F401
+        from refugee_rules.engine import durable_backend  # noqa: F401
     except ImportError:
         return False
     return True
@@ -36,12 +36,12 @@ def backend(name: str | None = None) -> Backend:
     """The backend called ``name``; ``None`` means the default (durable-rules where it imports)."""
     name = name or default_engine()
     if name == "compiled":
-        from .compiled import CompiledBackend
+        from refugee_rules.engine.compiled import CompiledBackend
 
         return CompiledBackend()
     if name == "durable":
         try:
-            from .durable_backend import DurableBackend
+            from refugee_rules.engine.durable_backend import DurableBackend
         except ImportError as e:
             raise EngineError(
                 f"engine 'durable' is not available here ({e}); durable-rules does not import on Python 3.13+. "

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from ..rules.conditions import ItemMatch
-from .ir import Production, Program, Test
+from refugee_rules.law.conditions import ItemMatch
+from refugee_rules.engine.ir import Production, Program, Test
 
 Facts = dict[str, Any]
 Check = Callable[[Facts], bool]

@@ -39,10 +39,10 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException  # the one import of durable-rules
 
-from ..errors import EngineError
-from ..facts import catalogue
-from ..rules.conditions import ItemMatch
-from .ir import Production, Program, Test
+from refugee_rules.errors import EngineError
+from refugee_rules.case.facts import catalogue
+from refugee_rules.law.conditions import ItemMatch
+from refugee_rules.engine.ir import Production, Program, Test
 
 _LOCK = threading.RLock()
 _host: Host | None = None

@@ -23,9 +23,9 @@ from typing import Any, cast
 
 from durable.engine import MessageNotHandledException
 
-from ..errors import EngineError
-from . import durable_backend as _db
-from .ir import Program
+from refugee_rules.errors import EngineError
+from refugee_rules.engine import durable_backend as _db
+from refugee_rules.engine.ir import Program
 
 
 class IncrementalDurable:

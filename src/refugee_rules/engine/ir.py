@@ -23,9 +23,9 @@ from functools import cached_property, lru_cache
 from itertools import product
 from typing import Any
 
-from ..errors import RulesetError
-from ..rules.conditions import NEGATION, All, Condition, FactLeaf, FindingLeaf, Not
-from ..rules.loader import RuleBook
+from refugee_rules.errors import RulesetError
+from refugee_rules.law.conditions import NEGATION, All, Condition, FactLeaf, FindingLeaf, Not
+from refugee_rules.law.loader import RuleBook
 
 MAX_ALTERNATIVES = 64
 OPPOSITE = {"met": "not_met", "not_met": "met"}

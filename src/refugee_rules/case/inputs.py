@@ -1,0 +1,117 @@
+"""Reading case profiles from files and mappings, with errors that name the field.
+
+YAML is parsed with the safe loader only (no tags, no objects), and a file is refused above a size
+bound, so a hostile or broken file gives a message, never a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from refugee_rules.errors import ProfileError, describe
+from refugee_rules.case.profile import CaseProfile
+
+MAX_PROFILE_BYTES = 1_000_000
+MAX_NODES = 100_000
+MAX_DEPTH = 32
+
+
+class _ProfileLoader(yaml.SafeLoader):
+    """The safe loader, but dates stay text: pydantic then names the field of an impossible date."""
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_ProfileLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def _check_size(data: Any) -> str | None:
+    """Why a document cannot be validated safely: too many values, too deep, or text that is not Unicode.
+
+    Shared (aliased) nodes are counted each time they appear: a YAML "billion laughs" document is small
+    on disk but expands exponentially; the walk stops as soon as the bound is passed, so it stays cheap.
+    """
+    count = 0
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            return f"(top level): the document has more than {MAX_NODES} values (aliases expanded); a profile is far smaller"
+        if path.count(".") + path.count("[") > MAX_DEPTH:
+            return f"{path}: nested more than {MAX_DEPTH} levels deep"
+        if isinstance(node, (bytes, bytearray, set, frozenset)):  # e.g. YAML !!binary or !!set
+            return f"{path or '(top level)'}: a {type(node).__name__} value is not allowed; use text, numbers, lists and mappings"
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"{path or '(top level)'}: the text is not valid Unicode (it holds a lone surrogate)"
+        elif isinstance(node, Mapping):
+            for k, v in node.items():
+                key = str(k).encode("utf-8", "backslashreplace").decode("utf-8")
+                if key != str(k):
+                    return f"{path}.{key}: a field name that is not valid Unicode" if path else f"{key}: a field name that is not valid Unicode"
+                stack.append((v, f"{path}.{key}" if path else key))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+    return None
+
+
+def profile_from_mapping(data: Any, source: str | None = None) -> CaseProfile:
+    """Validate a mapping as a case profile; unknown keys are rejected with a did-you-mean."""
+    if isinstance(data, CaseProfile):
+        return data
+    if not isinstance(data, Mapping):
+        raise ProfileError([f"(top level): expected a mapping of profile fields, got {type(data).__name__}"], source)
+    if (problem := _check_size(data)) is not None:
+        raise ProfileError([problem], source)
+    try:
+        return CaseProfile.model_validate(dict(data))
+    except ValidationError as e:
+        raise ProfileError(describe(e, CaseProfile), source) from None
+    except (ValueError, TypeError, RecursionError) as e:
+        raise ProfileError([f"(top level): {type(e).__name__}: {e}"], source) from None
+
+
+def read_document(path: Path) -> Any:
+    """Parse a YAML or JSON file (by extension; YAML otherwise, which also reads JSON)."""
+    label = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise ProfileError([f"cannot read the file: {e.strerror or e}"], label) from None
+    if size > MAX_PROFILE_BYTES:
+        raise ProfileError([f"the file is {size} bytes; a profile may be at most {MAX_PROFILE_BYTES}"], label)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ProfileError([f"not UTF-8 text (byte {e.start})"], label) from None
+    except OSError as e:
+        raise ProfileError([f"cannot read the file: {e.strerror or e}"], label) from None
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
+    except json.JSONDecodeError as e:
+        raise ProfileError([f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"], label) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ProfileError([f"not valid YAML: {problem}{where}"], label) from None
+    except RecursionError:
+        raise ProfileError(["the document is nested too deeply"], label) from None
+
+
+def read_profile(path: str | Path) -> CaseProfile:
+    path = Path(path)
+    return profile_from_mapping(read_document(path), str(path))

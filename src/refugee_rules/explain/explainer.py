@@ -1,0 +1,512 @@
+"""From the productions that fired to explained, cited findings.
+
+A finding's facts are the facts of every production that fired towards it, followed back through the
+findings it was concluded from, so that re-assessing with only those facts gives the same status.
+An undetermined finding lists the facts its rules read that the profile does not give — following
+undetermined findings it depends on — and the question that would settle each.
+
+A finding's explanation is a pure function of the program, the as-of date, the staleness threshold and the
+state (value, unknown or absent) of the facts it can read: through its rules (in force or not), their
+explanation templates, the findings they read, and the findings it conflicts with. Cases in a caseload share
+most of those states (nationality, documents, route), so explained findings are memoised on exactly that key
+in a bounded memo, in process memory only: the same case explained cold or from the memo gives the same value
+(``tests/test_explain_cache.py``), and the memo holds no more than ``CACHE_SIZE`` findings.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import cached_property, lru_cache
+from typing import Any, Literal
+
+from jinja2 import meta
+
+from refugee_rules.result.assessment import Answer, FindingStatus, Screening
+from refugee_rules.result.assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Note, Outcome, RedFlag,
+                         RuleDates, StayCount, StopPointHit)
+from refugee_rules.result.catalogue import build as build_catalogue
+from refugee_rules.engine.ir import Production, Program, finding_token
+from refugee_rules.case.facts import FactSet, catalogue, nest
+from refugee_rules.explain.memo import Memo
+from refugee_rules.options import STALE_AFTER_DAYS
+from refugee_rules.law.kinds import KINDS
+from refugee_rules.law.loader import RuleBook
+from refugee_rules.law.model import FindingDecl, StayLimit
+from refugee_rules.law.templates import ENVIRONMENT
+
+STAY_ENDING_DAYS = 30
+"""A stay that ends within this many days of the as-of date is a red flag."""
+STAY_FACTS = ("location.country", "location.since", "travel.entry_date")
+"""What a stay is counted from: where the person is, and since when."""
+CACHE_SIZE = 4096
+"""Explained findings (and firings) kept, over all programs and engines; the oldest go first. Bounded so that a
+long caseload runs in flat memory (see benchmarks/README.md)."""
+
+
+@lru_cache(maxsize=4096)
+def _missing_fact(path: str, state: str) -> MissingFact:
+    spec = catalogue()[path]
+    return MissingFact(path=path, state=state, question=spec.question or spec.description,  # type: ignore[arg-type]
+                       client_question=spec.client_question or None)
+
+
+# --- memoising explained findings ------------------------------------------------------------------
+
+
+def _template_paths(book: RuleBook, rule_id: str) -> frozenset[str]:
+    """Every fact path an explanation template of the rule may read (all of a section it names)."""
+    rule = book.rules[rule_id]
+    names: set[str] = set()
+    for text in (rule.because, rule.because_not):
+        if text:
+            names |= meta.find_undeclared_variables(ENVIRONMENT.parse(text))
+    return frozenset(p for p in catalogue() for n in names if p == n or p.startswith(n + "."))
+
+
+@lru_cache(maxsize=4096)
+def _constant_text(book: RuleBook, rule_id: str, held: bool) -> str | None:
+    """The explanation of a rule whose templates read no fact (most do not): rendered once, not once a case."""
+    if _template_paths(book, rule_id):
+        return None
+    return " ".join(book.templates[(rule_id, held)].render().split())
+
+
+@lru_cache(maxsize=64)
+def finding_reads(book: RuleBook) -> dict[str, tuple[str, ...]]:
+    """For each finding, every fact path its explained value can depend on (see the module docstring)."""
+    direct: dict[str, set[str]] = {}
+    refers: dict[str, set[str]] = {}
+    for finding, decl in book.findings.items():
+        direct[finding] = set()
+        refers[finding] = set(decl.conflicts_with) & set(book.findings)
+        if decl.kind == "stay":
+            direct[finding] |= set(STAY_FACTS)
+        for rule in book.rules_of(finding):
+            direct[finding] |= book.facts_read(rule.id) | _template_paths(book, rule.id)
+            refers[finding] |= book.findings_read(rule.id)
+    out: dict[str, tuple[str, ...]] = {}
+    for finding in book.findings:
+        seen, stack, paths = {finding}, [finding], set()
+        while stack:
+            current = stack.pop()
+            paths |= direct.get(current, set())
+            for other in refers.get(current, ()):
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        out[finding] = tuple(sorted(paths))
+    return out
+
+
+_UNKNOWN = ("<unknown>",)  # a fact asked and not known: distinct from every value and from absence (None)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a fact value; 1 and 1.0 (and True) stay apart, as they print differently."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (bool, float)):
+        return (type(value), value)
+    return value
+
+
+class Memos:
+    """Explained findings, firings, whole traces, and the facts a trace reads: one bounded memo each, for every
+    program and engine together, so the memory they take is bounded however many as-of dates are asked about.
+    Every key starts with the program (compared by identity, and kept alive by the key, so an identity is never
+    reused while its entries exist) and the engine: the two engines never share an explained value, so the
+    differential tests compare two independent paths from facts to result."""
+
+    def __init__(self) -> None:
+        self.findings: Memo[Finding] = Memo(CACHE_SIZE)
+        self.firings: Memo[Firing] = Memo(CACHE_SIZE)
+        self.traces: Memo[list[Firing]] = Memo(CACHE_SIZE // 4)
+        self.trace_paths: Memo[tuple[str, ...]] = Memo(CACHE_SIZE // 4)
+
+    def clear(self) -> None:
+        for memo in (self.findings, self.firings, self.traces, self.trace_paths):
+            memo.clear()
+
+
+def _trace_paths(program: Program, fired: tuple[str, ...], memos: Memos) -> tuple[str, ...]:
+    """Every fact path the fired productions read (the same for every case where the same ones fire)."""
+    key = (program, fired)
+    paths = memos.trace_paths.items.get(key)
+    if paths is None:
+        productions, position = program.productions, program.position
+        paths = tuple(sorted({x for pid in fired for x in productions[position[pid]].fact_paths}))
+        memos.trace_paths.put(key, paths)
+    return paths
+
+
+def _grouped(productions: list[Production], attribute: str) -> dict[str, list[Production]]:
+    out: dict[str, list[Production]] = {}
+    for p in productions:
+        out.setdefault(getattr(p, attribute), []).append(p)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _stop_point_decls(book: RuleBook) -> tuple[FindingDecl, ...]:
+    return tuple(d for d in book.findings.values() if d.stop_point)
+
+
+class Explainer:
+    def __init__(self, book: RuleBook, program: Program, facts: FactSet, fired: frozenset[str], as_of: _dt.date,
+                 stale_after_days: int = STALE_AFTER_DAYS, engine: str = "", memos: Memos | None = None):
+        self.book, self.program, self.facts, self.as_of = book, program, facts, as_of
+        self.memos = memos if memos is not None else Memos()
+        self.catalogue = build_catalogue(book)
+        self.stale_after_days = stale_after_days
+        self.scope = (program, engine, as_of, stale_after_days)  # what every memo key of this case starts with
+        position, productions = program.position, program.productions
+        self.fired = [productions[i] for i in sorted(position[pid] for pid in fired)]
+        self._support: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+    @cached_property
+    def producers(self) -> dict[str, list[Production]]:
+        """Token -> the fired productions that asserted it (built only when a finding is explained afresh)."""
+        return _grouped(self.fired, "produces")
+
+    @cached_property
+    def fired_for(self) -> dict[str, list[Production]]:
+        """Finding -> its own productions that fired."""
+        return _grouped(self.fired, "finding")
+
+    @cached_property
+    def context(self) -> dict[str, Any]:
+        """The facts in profile shape, for explanation templates (only rendered when not memoised)."""
+        return nest(self.facts.known)
+
+    @cached_property
+    def _states(self) -> dict[str, Any]:
+        states: dict[str, Any] = {p: _frozen(v) for p, v in self.facts.known.items()}
+        states.update(dict.fromkeys(self.facts.unknown, _UNKNOWN))
+        return states
+
+    # --- status and support ------------------------------------------------------------------
+
+    def side(self, finding: str) -> FindingStatus:
+        """The engine's side of a finding: met (its positive answer), not_met (its negative answer) or neither."""
+        met = finding_token(finding, "met") in self.producers
+        not_met = finding_token(finding, "not_met") in self.producers
+        if met and not_met:  # the engine guarantees this never happens; the property tests check it
+            raise AssertionError(f"finding {finding} concluded both met and not met")
+        return "met" if met else "not_met" if not_met else "undetermined"
+
+    def _support_of(self, token: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(facts, productions) behind a token: every fired production that asserted it, recursively."""
+        if token in self._support:
+            return self._support[token]
+        facts: set[str] = set()
+        productions: set[str] = set()
+        for p in self.producers.get(token, ()):
+            productions.add(p.id)
+            facts.update(path for t in p.tests for path in t.paths)
+            for need in p.needs:
+                f, ps = self._support_of(need)
+                facts |= f
+                productions |= ps
+        result = (frozenset(facts), frozenset(productions))
+        self._support[token] = result
+        return result
+
+    # --- pieces of a finding -------------------------------------------------------------------
+
+    def _citations(self, rule_ids: list[str]) -> list[Citation]:
+        out: list[Citation] = []
+        seen = set()
+        for rid in rule_ids:
+            for c in self.catalogue.rules[rid].citations:
+                key = (c.source, c.pinpoint, c.quote)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(c)
+        return out
+
+    def _missing(self, finding: str, seen: set[str] | None = None) -> list[str]:
+        seen = seen if seen is not None else set()
+        if finding in seen:
+            return []
+        seen.add(finding)
+        paths: list[str] = []
+        for rule in self.book.rules_of(finding):
+            if rule.id not in self.program.active_rules:
+                continue
+            paths += sorted(p for p in self.book.facts_read(rule.id) if p not in self.facts.known)
+            for ref in sorted(self.book.findings_read(rule.id)):
+                if self.side(ref) == "undetermined":
+                    paths += self._missing(ref, seen)
+        return list(dict.fromkeys(paths))
+
+    def _missing_facts(self, finding: str) -> list[MissingFact]:
+        return [_missing_fact(path, "unknown" if path in self.facts.unknown else "not_asked")
+                for path in self._missing(finding)]
+
+    def _explanation(self, finding: str, status: str, own_fired: list[Production], missing: list[MissingFact]) -> str:
+        sentences: list[str] = []
+        for p in own_fired:
+            if p.rule is None:
+                continue
+            text = _constant_text(self.book, p.rule, p.side == "held")
+            if text is None:
+                template = self.book.templates[(p.rule, p.side == "held")]
+                text = " ".join(template.render(**self.context).split())
+            if text and text not in sentences:
+                sentences.append(text)
+        if status == "undetermined":
+            if missing:
+                sentences.append("Not determined on the stated facts; still needed: "
+                                 + ", ".join(m.path for m in missing) + ".")
+            elif self.book.findings[finding].role == "regime":
+                sentences.append("Not covered by the sources for this person on the as-of date: no reported rule decides it.")
+            else:
+                sentences.append("Not determined: no rule in force on the as-of date decides it.")
+        return " ".join(sentences)
+
+    # --- regime findings: dates and conflicts -----------------------------------------------------
+
+    def rule_dates(self, rule_ids: list[str]) -> list[RuleDates]:
+        return [d for rid in rule_ids if (d := self.catalogue.rules[rid].dates) is not None]
+
+    def _conflicts(self, finding: str) -> list[ConflictingFinding]:
+        out = []
+        for other in self.book.findings[finding].conflicts_with:
+            if other not in self.book.findings:
+                continue
+            rules = sorted(r.id for r in self.book.rules_of(other))
+            decl = self.book.findings[other]
+            out.append(ConflictingFinding(id=other, title=decl.title, kind=decl.kind, answer=self.answer_word(other),
+                                          dates=self.rule_dates(rules)))
+        return out
+
+    def _notes(self, rule_ids: list[str], citations: list[Citation]) -> list[Note]:
+        notes = []
+        if any(not c.confirmed and c.pinpoint for c in citations):
+            notes.append(Note(code="unconfirmed_pinpoint"))
+        for rid in rule_ids:
+            reported = self.book.rules[rid].reported
+            if reported and (self.as_of - reported).days > self.stale_after_days:
+                notes.append(Note(code="stale_source", rule=rid, date=reported, days=self.stale_after_days))
+        return notes
+
+    def findings(self, ids: list[str]) -> list[Finding]:
+        """The explained findings: each from the memo when a case with the same relevant facts was explained before."""
+        state, reads, memo, scope = self._states.get, finding_reads(self.book), self.memos.findings, self.scope
+        lookup = memo.items.get
+        out = []
+        for finding in ids:
+            key = (scope, finding, tuple(map(state, reads[finding])))
+            explained = lookup(key)
+            if explained is None:
+                explained = self._explain(finding)
+                memo.put(key, explained)
+            out.append(explained)
+        return out
+
+    def answer_word(self, finding: str) -> Answer:
+        """The finding's answer in its kind's words, before anything counted from the person's dates."""
+        side = self.side(finding)
+        decl = self.book.findings[finding]
+        kind = KINDS[decl.kind]
+        if side == "undetermined":
+            return kind.open
+        words = {self.book.rules[p.rule].concludes.answer for p in self.fired_for.get(finding, ())
+                 if p.rule and p.side == "held" and self.book.rules[p.rule].concludes.side == side}
+        if not words:  # the opposite of two-sided rules that all failed
+            words = {(kind.negative if side == "not_met" else kind.positive)[0]}
+        return sorted(words)[0]
+
+    def _stay(self, finding: str, rule_ids: list[str]) -> StayCount | None:
+        """Days used and left of a stay allowed where the person is now, counted from their own arrival date."""
+        decl = self.book.findings[finding]
+        limit = next((self.book.rules[r].concludes.limit for r in rule_ids if self.book.rules[r].concludes.limit), None)
+        if limit is None or decl.destination is None or self.facts.known.get("location.country") != decl.destination:
+            return None
+        unit = "years" if limit.years else "months" if limit.months else "days"
+        amount = limit.years or limit.months or limit.days or 0
+        stated = self.facts.known.get("location.since") or self.facts.known.get("travel.entry_date")
+        if stated is None:
+            return StayCount(limit=amount, unit=unit)
+        since = stated if isinstance(stated, _dt.date) else _dt.date.fromisoformat(str(stated))
+        ends = stay_end(since, limit)
+        return StayCount(limit=amount, unit=unit, since=since, ends=ends, days_used=(self.as_of - since).days,
+                         days_left=(ends - self.as_of).days, exceeded=self.as_of > ends)
+
+    def _explain(self, finding: str) -> Finding:
+        decl = self.book.findings[finding]
+        status = self.side(finding)
+        if status == "undetermined":
+            facts: frozenset[str] = frozenset(
+                p for r in self.book.rules_of(finding) if r.id in self.program.active_rules
+                for p in self.book.facts_read(r.id) if p in self.facts.known
+            )
+            productions: frozenset[str] = frozenset()
+            rule_ids = sorted(r.id for r in self.book.rules_of(finding) if r.id in self.program.active_rules)
+            cited = rule_ids or sorted(r.id for r in self.book.rules_of(finding))
+            missing = self._missing_facts(finding)
+        else:
+            facts, productions = self._support_of(finding_token(finding, status))
+            rule_ids = sorted({p.rule for p in self.fired_for.get(finding, ()) if p.id in productions and p.rule})
+            cited = rule_ids
+            missing = []
+        own_fired = [p for p in self.fired_for.get(finding, ()) if p.id in productions]
+        depends = sorted({p.finding for p in self.fired if p.id in productions and p.finding != finding}) if productions else []
+        kind = KINDS[decl.kind]
+        answer = self.answer_word(finding)
+        stay = self._stay(finding, rule_ids) if decl.kind == "stay" and status == "met" else None
+        if stay is not None:
+            if stay.exceeded:
+                answer = "exceeded"
+            elif stay.since is None:
+                missing = missing + [_missing_fact(p, "unknown" if p in self.facts.unknown else "not_asked")
+                                     for p in ("location.since",)]
+            facts = facts | frozenset(p for p in STAY_FACTS if p in self.facts.known)
+        if decl.kind == "residence" and status == "undetermined" and missing:
+            answer = "conditions_not_shown"
+        assert answer in kind.words
+        citations = self._citations(cited)
+        conflicts = self._conflicts(finding)
+        notes = self._notes(rule_ids, citations)
+        if conflicts:
+            notes.append(Note(code="sources_conflict", findings=[c.id for c in conflicts]))
+        # Built from checked rulesets and a validated profile: constructed without re-validation.
+        return Finding.model_construct(
+            id=finding, title=decl.title, asks=decl.asks, group=decl.group, role=decl.role, kind=decl.kind, answer=answer, adverse=decl.adverse,
+            explanation=self._explanation(finding, status, own_fired, missing),
+            facts_used=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in sorted(facts)],
+            rules_fired=rule_ids, depends_on=depends, citations=citations, missing_facts=missing,
+            notes=notes, destination=decl.destination, topic=decl.topic,
+            dates=self.rule_dates(cited), conflicts=conflicts, conflict_note=decl.conflict_note,
+            branches_not_held=self._branches(finding), doubt=decl.doubt, stay=stay,
+        )
+
+    def _branches(self, finding: str) -> list[Branch]:
+        """The rules of a finding whose condition did not hold, and why: failed, undecided, not in force."""
+        own = self.fired_for.get(finding, ())
+        held = {p.rule for p in own if p.rule and p.side == "held"}
+        failed = {p.rule for p in own if p.rule and p.side == "failed"}
+        out = []
+        for rule in self.book.rules_of(finding):
+            if rule.id in held:
+                continue
+            paths = sorted(self.book.facts_read(rule.id))
+            state: Literal["failed", "undetermined", "not_in_force"] = (
+                "not_in_force" if rule.id not in self.program.active_rules
+                else "failed" if rule.id in failed else "undetermined")
+            out.append(Branch.model_construct(
+                rule=rule.id, state=state,
+                facts=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in paths if p in self.facts.known],
+                missing=[p for p in paths if p not in self.facts.known],
+            ))
+        return out
+
+    def trace(self) -> list[Firing]:
+        """Every production that fired with the facts it read.
+
+        A trace is a function of which productions fired and the values of the facts they read, memoised on
+        exactly that; each firing in it is memoised on its own facts, so traces share their firings."""
+        fired = tuple(p.id for p in self.fired)
+        paths = _trace_paths(self.program, fired, self.memos)
+        state = self._states.__getitem__
+        key = (self.scope, fired, tuple(map(state, paths)))
+        traces = self.memos.traces
+        trace = traces.items.get(key)
+        if trace is None:
+            firings = self.memos.firings
+            known = self.facts.known
+            trace = []
+            for p in self.fired:
+                firing_key = (self.scope, p.id, tuple(map(state, p.fact_paths)))
+                firing = firings.items.get(firing_key)
+                if firing is None:
+                    firing = Firing.model_construct(
+                        production=p.id, rule=p.rule, finding=p.finding, side=p.side,
+                        facts=[FactUsed.model_construct(path=path, value=known[path]) for path in p.fact_paths],
+                        concluded=p.produces,
+                    )
+                    firings.put(firing_key, firing)
+                trace.append(firing)
+            traces.put(key, trace)
+        return list(trace)
+
+    def _raised(self, finding: str, paths: list[str]) -> bool:
+        """An undecided stop-point finding is still a stop-point once a fact that would trigger it is true."""
+        return self.side(finding) == "undetermined" and any(self.facts.known.get(p) is True for p in paths)
+
+    def outcome(self, findings: list[Finding], flags: list[RedFlag]) -> Outcome:
+        """Inclusion and exclusion kept apart: ``likely_meets`` only when Article 1A(2) appears met, every clause
+        that must be screened does not apply and no cessation clause applies; stop-points first."""
+        by_id = {f.id: f for f in findings}
+        inclusion_id = self.book.inclusion
+        inclusion: FindingStatus | None = by_id[inclusion_id].answer if inclusion_id else None  # type: ignore[assignment]
+        hits = [
+            StopPointHit(finding=f.id, kind=decl.stop_point.kind, answer=f.answer, message=decl.stop_point.message)
+            for decl in _stop_point_decls(self.book)
+            if (f := by_id.get(decl.id)) is not None and decl.stop_point is not None and (
+                f.answer in decl.stop_point.when or self._raised(f.id, decl.stop_point.raised_by))
+        ]
+        order = {f.id: i for i, f in enumerate(findings)}
+        hits.sort(key=lambda h: order[h.finding])  # in the order the findings are reported
+        required = [by_id[d.id] for d in self.book.findings.values() if d.required_screening and d.id in by_id]
+        clauses = [(d, by_id[d.id]) for d in self.book.findings.values()
+                   if d.kind == "clause" and d.stop_point and d.id in by_id]
+        cessation = [f for d, f in clauses if d.stop_point and d.stop_point.kind == "cessation"]
+        raised = any(f.answer == "applies" for d, f in clauses if d.stop_point and d.stop_point.kind == "exclusion")
+        exclusion: Screening = "applies" if raised else _screening(required)
+        questions = len({m.path for f in required if f.answer == "not_screened" for m in f.missing_facts})
+        red = [RedFlag(code="stop_point", finding=h.finding) for h in hits]
+        red += [RedFlag(code="clause_applies", finding=f.id) for f in findings
+                if f.kind == "clause" and f.answer == "applies" and not self.book.findings[f.id].stop_point]
+        red += flags
+        if hits:
+            status = "refer_to_counsel"
+            summary = ("Stop-point: " + "; ".join(h.message for h in hits)
+                       + " Refer the case to counsel before relying on any other finding.")
+        elif inclusion == "met" and exclusion == "does_not_apply" and _screening(cessation) != "applies":
+            status = "likely_meets"
+            summary = ("On the stated facts, every element of the refugee definition in Article 1A(2) of the 1951 "
+                       "Convention appears met, and no exclusion clause of Article 1F appears to apply.")
+        elif inclusion == "met":
+            status = "inclusion_met_screening_open"
+            summary = ("Inclusion (Article 1A(2)) appears met on the stated facts; exclusion (Article 1F) not screened: "
+                       f"{questions} question{'s' if questions != 1 else ''} would settle it.")
+        elif inclusion == "not_met":
+            assert inclusion_id is not None  # an inclusion answer comes from the inclusion finding
+            status = "likely_does_not_meet"
+            failed = [f.title for f in findings if f.group == by_id[inclusion_id].group and f.answer == "not_met"
+                      and f.id != inclusion_id]
+            summary = ("On the stated facts, the refugee definition in Article 1A(2) appears not met"
+                       + (f" (not met: {'; '.join(failed)})." if failed else "."))
+        else:
+            status = "undetermined"
+            count = len(by_id[inclusion_id].missing_facts) if inclusion_id else 0
+            summary = ("On the stated facts, it cannot yet be determined whether the refugee definition in "
+                       f"Article 1A(2) is met; {count} open question{'s' if count != 1 else ''} would settle it.")
+        return Outcome(status=status, inclusion=inclusion, exclusion=exclusion, cessation=_screening(cessation),
+                       open_screening_questions=questions, summary=summary, stop_points=hits, red_flags=red)
+
+
+def _screening(clauses: list[Finding]) -> Screening:
+    if any(f.answer == "applies" for f in clauses):
+        return "applies"
+    if clauses and all(f.answer == "does_not_apply" for f in clauses):
+        return "does_not_apply"
+    return "not_screened"
+
+
+def stay_end(since: _dt.date, limit: StayLimit) -> _dt.date:
+    """The day a stay of ``limit`` from ``since`` runs out, in calendar units (29 February falls back to the 28th)."""
+    if limit.days:
+        return since + _dt.timedelta(days=limit.days)
+    months = (limit.years or 0) * 12 + (limit.months or 0)
+    year, month = divmod(since.month - 1 + months, 12)
+    year, month = since.year + year, month + 1
+    for day in (since.day, 30, 29, 28):
+        try:
+            return _dt.date(year, month, min(since.day, day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

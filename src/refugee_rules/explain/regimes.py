@@ -1,0 +1,173 @@
+"""Destinations: which countries an assessment answers for, in which order, and what is not covered.
+
+Regime rulesets (``rulesets/regimes/<ISO>.yaml``) carry a ``regime:`` block naming their destination and
+whether the sources say anything encodable about it. An assessment answers for where the person is now and the
+profile's ``destinations`` of interest; every covered country only when asked (``destinations="all"``). A
+client who asked about two countries is not handed twenty-seven. A country the sources do not cover gets an
+explicit "not covered by the sources" entry, never a guess.
+
+Each destination's summary speaks its findings' words: entry ``allowed`` only on an uncontested reported
+route that fits the documents held (a claim the source doubts is no route), ``refused`` where a reported rule
+refuses this person, ``visa_required``, or ``undetermined``; the stay counted from the person's own dates where
+they are; the risks flagged. Realistic options come first: allowed, then undetermined, then a visa, then
+refused; fewer flagged risks first within each.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from typing import Literal
+
+from refugee_rules.result.assessment import DestinationSummary, Finding, RedFlag
+from refugee_rules.explain.explainer import STAY_ENDING_DAYS
+from refugee_rules.law.loader import RuleBook
+
+ORIGIN = "RU"  # the Russian side: documents and exit, always shown
+REGION = "EU"  # the EU as a whole: shown with any member state
+EU_MEMBERS = frozenset({"FI", "EE", "LV", "LT", "PL", "DE", "FR", "BE", "CZ", "NL", "GR", "BG"})
+_ENTRY_ORDER = {"allowed": 0, "undetermined": 1, "visa_required": 2, "refused": 3}
+
+Scope = Sequence[str] | Literal["all"] | None
+
+
+def covered(book: RuleBook) -> list[str]:
+    return sorted(code for code, m in book.regimes.items() if m.covered and code not in (ORIGIN, REGION))
+
+
+def destination_of(finding: Finding) -> str | None:
+    """The destination a regime finding is about (its ``regime:XX`` group), or None for the law."""
+    return finding.group.split(":", 1)[1] if finding.group.startswith("regime:") else None
+
+
+def entry_answer(items: Sequence[Finding]) -> str:
+    """allowed if an uncontested reported entry route fits; else refused, visa_required or undetermined."""
+    entry = [f for f in items if f.kind == "entry"]
+    contested = {f.id for f in entry if f.answer == "allowed"
+                 and any(c.kind == "entry" and c.answer in ("refused", "visa_required") for c in f.conflicts)}
+    if any(f.answer == "allowed" and f.id not in contested for f in entry):
+        return "allowed"
+    for word in ("refused", "visa_required"):
+        if any(f.answer == word for f in entry):
+            return word
+    return "undetermined"
+
+
+def _stale(items: Sequence[Finding], as_of: _dt.date, stale_after_days: int) -> int | None:
+    """The age in days of the oldest source behind a decided finding, if older than the threshold."""
+    ages = [(as_of - d.reported).days for f in items for d in f.dates
+            if d.reported and f.answer not in ("undetermined", "not_screened")]
+    oldest = max(ages, default=0)
+    return oldest if oldest > stale_after_days else None
+
+
+def _summary(entry: str, risks: list[Finding], conflicts: list[str], stale: bool) -> str:
+    parts = [{
+        "allowed": "Entry: allowed on a reported route that fits the documents held.",
+        "refused": "Entry: refused by a reported rule on the documents held.",
+        "visa_required": "Entry: a visa is required.",
+        "undetermined": "Entry: not decided by the sources on the stated facts.",
+    }[entry]]
+    if risks:
+        parts.append(f"{len(risks)} protection risk{'s' if len(risks) != 1 else ''} flagged.")
+    if conflicts:
+        parts.append("The sources conflict on some points; both sides are shown.")
+    if stale:
+        parts.append("Some rules rest on sources more than the staleness threshold old: verify the current rules.")
+    return " ".join(parts)
+
+
+def selected(scope: Scope, wanted: Sequence[str] | None, here: str | None) -> list[str] | None:
+    """The destinations to answer for, in the order asked (None: every covered one)."""
+    if scope == "all":
+        return None
+    codes = list(scope) if scope is not None else list(wanted or [])
+    if here and here != ORIGIN:
+        codes.insert(0, here)
+    return list(dict.fromkeys(codes))
+
+
+def answered(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: str | None) -> list[str]:
+    """The findings to explain: the law, the Russian side, and the regimes of the destinations in scope (with the
+    EU as a whole beside any member state), in declaration order. Nothing else is explained, so nothing is paid for."""
+    codes = selected(scope, wanted, here)
+    keep = None if codes is None else set(codes) | {ORIGIN} | ({REGION} if EU_MEMBERS & set(codes) else set())
+    out = []
+    for fid, decl in book.findings.items():
+        code = decl.group.split(":", 1)[1] if decl.group.startswith("regime:") else None
+        if code is None or keep is None or code in keep:
+            out.append(fid)
+    return out
+
+
+def arrange(
+    book: RuleBook, findings: list[Finding], scope: Scope, wanted: Sequence[str] | None, here: str | None,
+    as_of: _dt.date, stale_after_days: int,
+) -> tuple[list[Finding], list[DestinationSummary], list[str], list[RedFlag]]:
+    """(findings in report order, destination summaries most realistic first, notes, red flags).
+
+    Findings about destinations out of scope are left out of the result; the law, the Russian side (documents
+    and exit) and, with any EU member state, the EU as a whole are always kept."""
+    by_dest: dict[str, list[Finding]] = {}
+    law: list[Finding] = []
+    for f in findings:
+        code = destination_of(f)
+        (law if code is None else by_dest.setdefault(code, [])).append(f)
+    have_rules = covered(book)
+    codes = selected(scope, wanted, here)
+    notes: list[str] = []
+    if codes is None:
+        codes = have_rules
+    elif not codes:
+        notes.append("No destination of interest is given and where the person is now is not known: only the "
+                     "Russian side (documents and exit) is answered. Add `destinations:` or `location.country`, "
+                     "or ask for all destinations.")
+    elif scope is None and not wanted:
+        notes.append(f"No destinations of interest are given: answered for where the person is now ({codes[0]}) "
+                     "only. Add `destinations:` to the profile, or ask for all destinations.")
+    rows: list[tuple[tuple[int, int, int, str], DestinationSummary]] = []
+    uncovered: list[DestinationSummary] = []
+    flags: list[RedFlag] = []
+    for code in codes:
+        items = by_dest.get(code, [])
+        meta = book.regimes.get(code)
+        if not items:
+            if meta is None:
+                notes.append(f"{code}: not covered by the sources (no regime is encoded for it). "
+                             f"Covered destinations: {', '.join(have_rules)}.")
+            else:
+                uncovered.append(DestinationSummary(
+                    code=code, name=meta.name, covered=False, entry="undetermined", here=code == here,
+                    summary=f"{meta.note or 'Not covered by the sources.'} Covered destinations: {', '.join(have_rules)}.",
+                ))
+            continue
+        entry = entry_answer(items)
+        risks = [f for f in items if f.kind == "risk" and f.answer == "flagged"]
+        stay = next((f.stay for f in items if f.stay is not None), None)
+        conflicts = sorted({f.id for f in items if f.conflicts})
+        stale = _stale(items, as_of, stale_after_days)
+        is_here = code == here
+        if is_here:
+            flags += [RedFlag(code="risk_here", finding=f.id, destination=code) for f in risks]
+            stay_finding = next((f.id for f in items if f.stay is not None), None)
+            if stay is not None and stay.days_left is not None:
+                if stay.exceeded:
+                    flags.append(RedFlag(code="stay_exceeded", finding=stay_finding, destination=code, days=-stay.days_left))
+                elif stay.days_left <= STAY_ENDING_DAYS:
+                    flags.append(RedFlag(code="stay_ending", finding=stay_finding, destination=code, days=stay.days_left))
+        if stale is not None:
+            flags.append(RedFlag(code="stale_source", destination=code, days=stale))
+        summary = DestinationSummary(
+            code=code, name=meta.name if meta else code, covered=True, entry=entry, here=is_here, stay=stay,
+            summary=_summary(entry, risks, conflicts, stale is not None),
+            findings=[f.id for f in items if f.role == "regime"], risks_flagged=[f.id for f in risks],
+            conflicts=conflicts, stale=stale is not None,
+        )
+        rows.append(((0 if is_here else 1, _ENTRY_ORDER[entry], len(risks), code), summary))
+    rows.sort(key=lambda row: row[0])
+    summaries = [s.model_copy(update={"rank": rank}) for rank, (_, s) in enumerate(rows, 1)]
+    shown = [s.code for s in summaries]
+    if REGION in by_dest and (scope == "all" or REGION in codes or EU_MEMBERS & set(shown)):
+        shown.append(REGION)
+    ordered = law + by_dest.get(ORIGIN, []) + [f for code in shown for f in by_dest.get(code, [])]
+    return ordered, summaries + uncovered, notes, flags

@@ -1,0 +1,1 @@
+"""The ways in: the command line, the HTTP service and the terminal interview; each builds one Options value."""

@@ -1,0 +1,352 @@
+"""The ``refugee-rules`` command.
+
+Exit codes: 0 success; 2 bad input (profile, date, rulesets) with a message naming the field;
+3 an internal failure, reported in one line, never as a traceback (case data may be in it).
+Nothing is written but the output asked for; no fact is logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import BaseModel
+
+from refugee_rules import __version__
+from refugee_rules.api import JURISDICTIONS, assess
+from refugee_rules.engine import ENGINES
+from refugee_rules.errors import RefugeeRulesError
+from refugee_rules.explain.explainer import STALE_AFTER_DAYS
+from refugee_rules.case.inputs import read_profile
+from refugee_rules.case.profile import CaseProfile
+from refugee_rules.result.compact import DETAILS
+from refugee_rules.options import Options
+from refugee_rules.views.report import DEPTHS, FORMATS, LANGUAGES, render
+from refugee_rules.law.loader import ALL_JURISDICTIONS, builtin_dir, load
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its message, drop the noise
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+STALE_HELP = (f"warn when a regime rule rests on a source older than N days before the as-of date "
+              f"(default {STALE_AFTER_DAYS})")
+
+
+def _days(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a whole number of days (0 or more), got {text!r}")
+
+
+DESTINATIONS_HELP = ("the regimes to answer: 'all' covered countries, or ISO codes such as GE,AM (where the person is "
+                     "now is always included); default: where the person is now and the profile's destinations")
+
+
+def _destinations(text: str) -> str | list[str]:
+    if text.strip().lower() == "all":
+        return "all"
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    if not codes or not all(len(c) == 2 and c.isalpha() for c in codes):
+        raise argparse.ArgumentTypeError(f"expected 'all' or ISO country codes separated by commas (GE,AM), got {text!r}")
+    return codes
+
+
+def _add_options(p: argparse.ArgumentParser, *, as_of: bool = True, lang: bool = True) -> None:
+    """The options of an assessment (refugee_rules.options.Options), the same on every command that assesses."""
+    if as_of:
+        p.add_argument("--as-of", type=_date, default=None, help="assess as of this date (default: today)")
+    p.add_argument("--engine", choices=ENGINES, default=None, help="default: durable where it imports, else compiled")
+    p.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None,
+                   help="apply an optional legal layer on top of the Convention (EU: Qualification Directive 2011/95/EU); default none")
+    p.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory (repeatable; replaces the built-in ones)")
+    p.add_argument("--layer", action="append", metavar="DIR",
+                   help="custom ruleset layer loaded over the built-in rulesets (repeatable, in order)")
+    p.add_argument("--stale-after-days", type=_days, default=STALE_AFTER_DAYS, metavar="N", help=STALE_HELP)
+    p.add_argument("--destinations", type=_destinations, default=None, metavar="all|XX,YY", help=DESTINATIONS_HELP)
+    if lang:
+        p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of what is written (default en)")
+
+
+def _options(args: argparse.Namespace) -> Options:
+    as_of = getattr(args, "as_of", None)
+    return Options(
+        as_of=as_of if not isinstance(as_of, list) else None, engine=args.engine, jurisdiction=args.jurisdiction,
+        layers=tuple(args.layer or ()), rulesets=tuple(args.rulesets) if args.rulesets else None,
+        stale_after_days=args.stale_after_days, destinations=args.destinations, lang=getattr(args, "lang", "en"),
+        detail=getattr(args, "detail", "compact"))
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    profile = read_profile(args.profile)
+    options = _options(args)
+    result = assess(profile, options=options)
+    timeline = None
+    if args.format == "html":  # the per-destination timeline: the same profile assessed at each rule change
+        from refugee_rules.tasks.timeline import timeline as _timeline
+
+        timeline = _timeline(profile, options=options.replace(as_of=result.metadata.as_of))
+    _write(render(result, args.format, lang=options.lang, depth=args.depth, timeline=timeline, detail=options.detail),
+           args.output)
+    return 0
+
+
+def _cmd_questions(args: argparse.Namespace) -> int:
+    from refugee_rules.tasks.questions import format_questions, questions
+
+    profile = read_profile(args.profile)
+    found = questions(profile, options=_options(args))
+    _write(format_questions(found, args.format, lang=args.lang), args.output)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from refugee_rules.tasks.compare import compare, format_comparison
+
+    dates = args.as_of or []
+    if len(dates) > 2:
+        raise RefugeeRulesError("compare: give at most two --as-of dates")
+    if args.other is None and len(dates) != 2:
+        raise RefugeeRulesError("compare: give a second profile, or two --as-of dates")
+    result = compare(read_profile(args.profile), read_profile(args.other) if args.other else None,
+                     as_of=dates[0] if dates else None, as_of_other=dates[1] if len(dates) == 2 else None,
+                     options=_options(args))
+    _write(format_comparison(result, args.format, lang=args.lang), args.output)
+    return 0
+
+
+def _cmd_catalogue(args: argparse.Namespace) -> int:
+    from refugee_rules.api import load_rulesets
+    from refugee_rules.result.catalogue import catalogue_json
+
+    book = load_rulesets(tuple(args.layer or ()), rulesets=tuple(args.rulesets) if args.rulesets else None,
+                         jurisdiction=args.jurisdiction)
+    _write(catalogue_json(book, indent=2) + "\n", args.output)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    dirs = tuple(Path(d) for d in args.dirs) if args.dirs else (builtin_dir(),)
+    book = load(dirs, jurisdictions=ALL_JURISDICTIONS,  # every optional legal layer is checked too
+                layers=tuple(Path(d) for d in args.layer or ()))
+    dirs = dirs + book.layers
+    unconfirmed = sum(1 for r in book.rules.values() for c in r.cite if c.pinpoint and not c.confirmed)
+    print(
+        f"ok: {len(book.rules)} rules, {len(book.findings)} findings, {len(book.sources)} sources "
+        f"({unconfirmed} pinpoints still unconfirmed) in {', '.join(map(str, dirs))}"
+    )
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from refugee_rules.result.catalogue import Catalogue
+    from refugee_rules.result.compact import CompactAssessment
+
+    models: dict[str, type[BaseModel]] = {"profile": CaseProfile, "assessment": CompactAssessment, "catalogue": Catalogue}
+    model = models[args.name]
+    _write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n", args.output)
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from refugee_rules.tasks import batch
+
+    total = batch.count_records(args.input)
+    progress = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]  # a progress bar with rate and ETA on a terminal; silent when piped
+
+        progress = tqdm(total=total, unit="case", file=sys.stderr, dynamic_ncols=True)
+    try:
+        counts = batch.run(args.input, args.output, fmt=args.format, workers=args.workers, resume=args.resume,
+                           progress=progress, options=_options(args))
+    finally:
+        if progress is not None:
+            progress.close()
+    skipped = f", {counts.skipped} already done (resumed)" if counts.skipped else ""
+    print(f"read {counts.read}, assessed {counts.assessed}, errors {counts.errors}{skipped}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="refugee-rules", description="Explained, cited asylum-eligibility decision support. "
+                     "Advice support for trained advisers, not a decision.")
+    parser.add_argument("--version", action="version", version=f"refugee-rules {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    a = sub.add_parser("assess", help="assess a case profile (YAML or JSON)")
+    a.add_argument("profile", help="path to the profile")
+    _add_options(a)
+    a.add_argument("--format", choices=FORMATS, default="text")
+    a.add_argument("-o", "--output", help="write here instead of standard output")
+    a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
+    a.add_argument("--detail", choices=DETAILS, default="compact",
+                   help="JSON: compact (titles, questions, citations in the catalogue, named by hash) or full (inlined)")
+    a.set_defaults(run=_cmd_assess)
+
+    q = sub.add_parser("questions", help="the questions that would settle what is undetermined, most useful first")
+    q.add_argument("profile", help="path to the profile")
+    _add_options(q)
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.add_argument("-o", "--output")
+    q.set_defaults(run=_cmd_questions)
+
+    c = sub.add_parser("compare", help="which findings change between two dates, or between two profiles, and why")
+    c.add_argument("profile", help="path to the profile")
+    c.add_argument("other", nargs="?", help="an edited copy of the profile (optional)")
+    c.add_argument("--as-of", type=_date, action="append", help="repeat twice to compare two dates")
+    _add_options(c, as_of=False)
+    c.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    c.add_argument("-o", "--output")
+    c.set_defaults(run=_cmd_compare)
+
+    k = sub.add_parser("catalogue", help="the catalogue that compact assessments refer to (titles, questions, "
+                       "citations, explanation templates), for the rulesets' hash")
+    k.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None)
+    k.add_argument("--rulesets", action="append", metavar="DIR")
+    k.add_argument("--layer", action="append", metavar="DIR")
+    k.add_argument("-o", "--output")
+    k.set_defaults(run=_cmd_catalogue)
+
+    v = sub.add_parser("validate", help="load and lint rulesets")
+    v.add_argument("dirs", nargs="*", help="ruleset directories (default: the built-in ones)")
+    v.add_argument("--layer", action="append", metavar="DIR", help="custom ruleset layer to lint over them (repeatable)")
+    v.set_defaults(run=_cmd_validate)
+
+    b = sub.add_parser("batch", help="assess many profiles: .jsonl, .csv or a directory; one output line per record")
+    b.add_argument("input", help="a .jsonl or .csv file, or a directory of YAML/JSON profiles")
+    b.add_argument("-o", "--output", required=True, help="output file (.jsonl, or .csv with --format summary-csv)")
+    b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    _add_options(b, lang=False)
+    b.add_argument("--format", choices=("json", "summary-csv"), default="json")
+    b.add_argument("--detail", choices=DETAILS, default="compact", help="JSON lines: compact (default) or full")
+    b.add_argument("--resume", action="store_true", help="continue after the last complete line of OUTPUT")
+    b.set_defaults(run=_cmd_batch)
+
+    s = sub.add_parser("schema", help="print a JSON Schema")
+    s.add_argument("name", nargs="?", choices=("profile", "assessment", "catalogue"), default="profile")
+    s.add_argument("-o", "--output")
+    s.set_defaults(run=_cmd_schema)
+    _add_embedding_commands(sub)
+    _add_training_commands(sub)
+    return parser
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from refugee_rules.tasks.verify import verify
+
+    result = verify(args.assessment, read_profile(args.profile), layers=tuple(args.layer or ()),
+                    rulesets=tuple(args.rulesets) if args.rulesets else None)  # the rest is in its metadata
+    sys.stdout.write(result.report())
+    return 0 if result.identical else 1
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from refugee_rules.frontends.service import serve
+    except ImportError as e:
+        raise RefugeeRulesError(f"the HTTP service needs the 'server' extra: pip install 'refugee-rules[server]' ({e})") from None
+    serve(host=args.host, port=args.port, layers=tuple(args.layer or ()), max_body_bytes=args.max_body_bytes)
+    return 0
+
+
+def _add_embedding_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``verify`` (audit a stored assessment) and ``serve`` (the HTTP service)."""
+    ver = sub.add_parser("verify", help="re-run a stored JSON assessment on its profile: exit 0 identical, 1 different")
+    ver.add_argument("assessment", help="the assessment, as written by `assess --format json`")
+    ver.add_argument("profile", help="the profile it was made from")
+    ver.add_argument("--layer", action="append", metavar="DIR", help="custom layer the assessment was made with")
+    ver.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory it was made with")
+    ver.set_defaults(run=_cmd_verify)
+
+    srv = sub.add_parser("serve", help="serve the API over HTTP (needs the 'server' extra); OpenAPI at /docs")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--layer", action="append", metavar="DIR", help="custom ruleset layer for every request")
+    srv.add_argument("--max-body-bytes", type=int, default=1_000_000, help="larger request bodies get 413")
+    srv.set_defaults(run=_cmd_serve)
+
+
+def _cmd_walkthrough(args: argparse.Namespace) -> int:
+    from refugee_rules.tasks.walkthrough import run
+
+    result = assess(read_profile(args.profile), options=_options(args))
+
+    def pause() -> bool:  # Enter continues; end of input stops
+        sys.stdout.flush()
+        return sys.stdin.readline() != ""
+
+    run(result, args.lang, sys.stdout.write, pause if args.step else None)
+    return 0
+
+
+def _cmd_interview(args: argparse.Namespace) -> int:
+    from refugee_rules.frontends.interview import InterviewSession, run_terminal
+
+    def read() -> str | None:
+        sys.stdout.flush()
+        line = sys.stdin.readline()
+        return line if line else None
+
+    profile = read_profile(args.profile) if args.profile else None
+    with InterviewSession(profile, options=_options(args)) as session:
+        return run_terminal(session, read, sys.stdout.write, save=args.save)
+
+
+def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``walkthrough`` (a profile told element by element, for trainers) and ``interview``."""
+    w = sub.add_parser("walkthrough", help="the assessment told element by element, with facts, rules and citations")
+    w.add_argument("profile", help="path to the profile")
+    _add_options(w)
+    w.add_argument("--step", action="store_true", help="wait for Enter between steps (end of input stops)")
+    w.set_defaults(run=_cmd_walkthrough)
+
+    i = sub.add_parser("interview", help="a guided interview: the most useful question first, the assessment after each answer")
+    i.add_argument("profile", nargs="?", help="a partial profile to start from (default: an empty one)")
+    _add_options(i)
+    i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends (nothing is saved without it)")
+    i.set_defaults(run=_cmd_interview)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except RefugeeRulesError as e:
+        print(f"refugee-rules: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # no traceback: it could carry case facts to a terminal log
+        print(f"refugee-rules: internal error ({type(e).__name__}); please report it with the command used, "
+              "without the profile", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Assessment JSON, format 2: what this case decided, referring by id to the catalogue of its rule book.
+
+The in-memory :class:`~refugee_rules.result.assessment.Assessment` carries titles, questions and citations for the views;
+written out, all of that is the same for every case assessed with the same rulesets (99.8 % of a caseload's bytes
+were ruleset text repeated on every line). So the JSON keeps, per finding, its kind, answer, facts used, rule ids,
+the questions left (fact paths), notes and any stay count, and names the catalogue (:mod:`refugee_rules.result.catalogue`)
+by its ruleset hash. ``detail="full"`` (for archives) adds each finding's explanation, the trace of every firing
+and the whole catalogue inline, so the file explains itself without the library.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from refugee_rules.result.assessment import DestinationSummary, EvidenceUsed, FactUsed, Firing, Metadata, Note, Outcome, StayCount
+from refugee_rules.result.catalogue import Catalogue
+from refugee_rules.options import DETAILS
+
+FORMAT_VERSION = "2.0"
+"""The version of the written shape; bumped when a field changes meaning."""
+Detail = Literal["compact", "full"]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Question(_Value):
+    path: str = Field(description="A fact path still needed; its question is in the catalogue's facts.")
+    state: Literal["not_asked", "unknown"] = Field(description="unknown: asked, and the client does not know.")
+
+
+class Conflict(_Value):
+    id: str
+    answer: str
+
+
+class CompactFinding(_Value):
+    id: str = Field(description="Finding id; its title, question and kind's words are in the catalogue.")
+    kind: str
+    answer: str = Field(description="The answer in the words of its kind.")
+    facts_used: list[FactUsed] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list, description="Rules that decided it (or, undecided, that could).")
+    depends_on: list[str] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list, description="What would settle it, most direct first.")
+    notes: list[Note] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list, description="Findings whose sources disagree, and their answers.")
+    stay: StayCount | None = None
+    adverse: bool = False
+    explanation: str | None = Field(default=None, description="detail=full only: the explanation, rendered in English.")
+
+
+CATALOGUE_HOW = "refugee-rules catalogue (CLI), GET /catalogue/{rulesets_hash} (service), or detail=full (inlined)"
+
+
+class CatalogueRef(_Value):
+    rulesets_hash: str
+    how: str = Field(description="Where to get it.")
+
+
+class CompactAssessment(_Value):
+    """An assessment as written out (JSON format 2)."""
+
+    format_version: str = Field(description=f"'{FORMAT_VERSION}' for this shape.")
+    disclaimer: str
+    metadata: Metadata
+    outcome: Outcome
+    findings: list[CompactFinding]
+    evidence: list[EvidenceUsed] = Field(default_factory=list)
+    destinations: list[DestinationSummary] = Field(default_factory=list)
+    destination_notes: list[str] = Field(default_factory=list)
+    catalogue: Catalogue | CatalogueRef = Field(description="The catalogue inlined (detail=full) or named by hash.")
+    trace: list[Firing] | None = Field(default=None, description="detail=full only: every production that fired.")
+
+
+def compact(assessment: Any, detail: str = "compact", catalogue: Catalogue | None = None, *,
+            with_findings: bool = True) -> CompactAssessment:
+    """The format-2 value of an assessment; ``catalogue`` is required for ``detail="full"``."""
+    if detail not in DETAILS:
+        raise ValueError(f"unknown detail {detail!r}: expected one of {', '.join(DETAILS)}")
+    full = detail == "full"
+    if full and catalogue is None:
+        raise ValueError("detail='full' needs the catalogue of the rule book the assessment was made with")
+    findings = [_compact_finding(f).model_copy(update={"explanation": f.explanation}) if full else _compact_finding(f)
+                for f in assessment.findings] if with_findings else []
+    return CompactAssessment.model_construct(
+        format_version=FORMAT_VERSION, disclaimer=assessment.disclaimer, metadata=assessment.metadata,
+        outcome=assessment.outcome, findings=findings, evidence=assessment.evidence,
+        destinations=assessment.destinations, destination_notes=assessment.destination_notes,
+        catalogue=catalogue if full and catalogue is not None else CatalogueRef.model_construct(
+            rulesets_hash=assessment.metadata.rulesets_hash, how=CATALOGUE_HOW),
+        trace=assessment.trace if full else None,
+    )
+
+
+def _compact_finding(f: Any) -> CompactFinding:
+    return CompactFinding.model_construct(
+        id=f.id, kind=f.kind, answer=f.answer, facts_used=f.facts_used, rules=f.rules_fired, depends_on=f.depends_on,
+        questions=[Question.model_construct(path=m.path, state=m.state) for m in f.missing_facts],
+        notes=f.notes, conflicts=[Conflict.model_construct(id=c.id, answer=c.answer) for c in f.conflicts],
+        stay=f.stay, adverse=f.adverse, explanation=None,
+    )
+
+
+def _finding_bytes(f: Any) -> bytes:
+    """A finding's compact JSON, written once per (memoised, shared) finding: cases of a caseload share most."""
+    private = f.__pydantic_private__  # read directly: pydantic's attribute lookup of a private attribute is slow
+    written = private.get("_written")
+    if written is None:
+        value = _compact_finding(f)
+        written = private["_written"] = value.__pydantic_serializer__.to_json(value, exclude_defaults=True)
+    return written  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> dict[str, Any]:
+    return {name: info.get_default(call_default_factory=True)
+            for name, info in CompactAssessment.model_fields.items() if not info.is_required()}
+
+
+@lru_cache(maxsize=None)
+def _adapter(field: str) -> TypeAdapter[Any]:
+    annotation = CompactAssessment.model_fields[field].annotation
+    assert annotation is not None  # every field is annotated
+    return TypeAdapter(annotation)
+
+
+def to_json(assessment: Any, detail: str = "compact", catalogue: Catalogue | None = None,
+            indent: int | None = None) -> str:
+    """The assessment's JSON (format 2). Defaults are left out (an empty list, ``adverse: false``): a reader takes
+    a missing field as its default, as the JSON Schema says. The compact form, unindented, is assembled from each
+    finding's own bytes: byte for byte ``compact(...).model_dump_json(exclude_defaults=True)`` (tested)."""
+    if detail != "compact" or indent is not None:
+        return compact(assessment, detail, catalogue).model_dump_json(indent=indent, exclude_defaults=True)
+    value = compact(assessment, "compact", None, with_findings=False)
+    parts: list[bytes] = []
+    defaults = _defaults()
+    for name in CompactAssessment.model_fields:
+        if name == "findings":
+            item = b"[" + b",".join(_finding_bytes(f) for f in assessment.findings) + b"]"
+        else:
+            field_value = getattr(value, name)
+            if name in defaults and field_value == defaults[name]:
+                continue
+            item = _adapter(name).dump_json(field_value, exclude_defaults=True)
+        parts.append(b'"%s":%s' % (name.encode(), item))
+    return (b"{" + b",".join(parts) + b"}").decode("utf-8")
+

@@ -1,0 +1,333 @@
+"""Caseloads: stream records in, one output line per record out, in input order, losing nothing.
+
+Every input record yields exactly one output line: an assessment, or an error that names the record and
+the field. Output is flushed line by line, so an interrupted run leaves valid output that ``resume``
+continues after the last complete line. Memory does not grow with the input: records are read lazily,
+and at most a bounded window of them is in flight across worker processes.
+
+Inputs: JSON Lines (one profile object per line), CSV (one column per fact path, e.g.
+``location.country``; lists as ``RU;IL`` or a JSON array; records as a JSON array), or a directory of
+YAML/JSON profile files (sorted by name).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from refugee_rules.errors import ProfileError, RefugeeRulesError
+from refugee_rules.case.facts import catalogue, nest
+from refugee_rules.case.inputs import MAX_PROFILE_BYTES, read_document
+from refugee_rules.options import STALE_AFTER_DAYS, Options
+from refugee_rules.result.serialise import assessment_line, line_safe
+
+OUTPUT_FORMATS = ("json", "summary-csv")
+CHUNK = 16
+
+
+@dataclass(frozen=True)
+class Record:
+    index: int
+    ident: str
+    data: Any = None
+    error: list[str] | None = None  # problems found while reading, before validation
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    assessed: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def _jsonl(path: Path) -> Iterator[Record]:
+    index = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            ident = f"line {number}"
+            try:
+                if len(raw) > MAX_PROFILE_BYTES:
+                    raise ValueError(f"the line is {len(raw)} bytes; a profile may be at most {MAX_PROFILE_BYTES}")
+                data = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                yield Record(index, ident, error=[f"not UTF-8 text (byte {e.start})"])
+            except json.JSONDecodeError as e:
+                yield Record(index, ident, error=[f"not valid JSON: {e.msg} at column {e.colno}"])
+            except (ValueError, RecursionError) as e:
+                yield Record(index, ident, error=[str(e) or "the line is nested too deeply"])
+            else:
+                if isinstance(data, dict) and isinstance(data.get("case_ref"), str) and data["case_ref"]:
+                    ident = f"{ident} ({data['case_ref'][:100]})"
+                yield Record(index, ident, data)
+            index += 1
+
+
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def _cell(path: str, text: str) -> Any:
+    """A CSV cell as the profile expects it; what cannot be read is passed on for validation to name."""
+    text = text.strip()
+    if text.lower() == "unknown":
+        return "unknown"
+    spec = catalogue().get(path)
+    if spec is None:
+        return text
+    if spec.kind in ("list", "items"):
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                return text
+        return [part.strip() for part in text.split(";") if part.strip()]
+    if spec.kind == "bool":
+        return True if text.lower() in _TRUE else False if text.lower() in _FALSE else text
+    if spec.kind == "number":
+        try:
+            return float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _csv(path: Path) -> Iterator[Record]:
+    with path.open(newline="", encoding="utf-8", errors="strict") as handle:
+        try:
+            reader = csv.DictReader(handle)
+            for index, row in enumerate(reader):
+                ident = f"row {index + 2}"
+                extra = row.pop(None, None)  # type: ignore[call-overload, unused-ignore]
+                if extra:
+                    yield Record(index, ident, error=[f"{len(extra)} more cells than the header has columns"])
+                    continue
+                flat = {k: _cell(k, v) for k, v in row.items() if k and v is not None and v.strip()}
+                yield Record(index, ident, nest(flat))
+        except UnicodeDecodeError as e:
+            raise ProfileError([f"not UTF-8 text (byte {e.start}); records after this point cannot be read"],
+                               str(path)) from None
+        except csv.Error as e:
+            raise ProfileError([f"not valid CSV: {e}"], str(path)) from None
+
+
+def _directory(path: Path) -> Iterator[Record]:
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".yaml", ".yml", ".json"))
+    for index, file in enumerate(files):
+        try:
+            yield Record(index, file.name, read_document(file))
+        except ProfileError as e:
+            yield Record(index, file.name, error=e.problems)
+
+
+def read_records(source: str | Path) -> Iterator[Record]:
+    path = Path(source)
+    if path.is_dir():
+        return _directory(path)
+    if not path.is_file():
+        raise ProfileError(["no such file or directory"], str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return _jsonl(path)
+    if suffix == ".csv":
+        return _csv(path)
+    raise ProfileError([f"expected a .jsonl or .csv file, or a directory of YAML/JSON profiles; got {suffix or 'no suffix'}"],
+                       str(path))
+
+
+def count_records(source: str | Path) -> int | None:
+    """How many records a source holds, for the progress bar (a cheap pass; None if not countable)."""
+    path = Path(source)
+    try:
+        if path.is_dir():
+            return sum(1 for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".yaml", ".yml", ".json"))
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            with path.open("rb") as handle:
+                return sum(1 for line in handle if line.strip())
+        if path.suffix.lower() == ".csv":
+            with path.open(newline="", encoding="utf-8") as handle:
+                return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
+
+
+# --- assessing (in worker processes) ----------------------------------------------------------------
+
+_settings: dict[str, Any] = {}  # this worker's Options and output format, set once by _init
+
+
+def _init(options: Options, fmt: str) -> None:
+    _settings.update(options=options, fmt=fmt)
+
+
+def _worker_options() -> Options:
+    """This worker's Options (set by _init; the defaults where a caller never set any)."""
+    options: Options | None = _settings.get("options")
+    return options if options is not None else Options()
+
+
+def _options(options: Options | None, as_of: _dt.date | None, engine: str | None, stale_after_days: int,
+             destinations: Any) -> Options:
+    """The given Options, or one made of the separate keywords; its date fixed now, for every record and worker."""
+    chosen = Options.given(options, as_of=as_of, engine=engine, stale_after_days=stale_after_days,
+                           destinations=destinations)
+    return chosen.replace(as_of=chosen.day())
+
+
+def finding_columns(options: Options | None = None) -> list[str]:
+    """One column per finding of the rule book the options load (their layers and jurisdiction included)."""
+    from refugee_rules.assessor import assessor
+
+    return list(assessor(options or _worker_options()).book.findings)
+
+
+def _summary_row(index: int, ident: str, status: str, assessment: Any = None, error: str = "") -> str:
+    buffer = io.StringIO()
+    statuses = {f.id: f.answer for f in assessment.findings} if assessment else {}
+    outcome = assessment.outcome if assessment else None
+    csv.writer(buffer, lineterminator="\n").writerow(
+        [index, ident, status, outcome.status if outcome else "", (outcome.inclusion or "") if outcome else ""]
+        + [statuses.get(f, "") for f in finding_columns()] + [error]
+    )
+    return buffer.getvalue()
+
+
+def summary_header(options: Options | None = None) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(
+        ["index", "record", "status", "outcome", "inclusion"] + finding_columns(options) + ["error"]
+    )
+    return buffer.getvalue()
+
+
+def _utf8(text: str) -> bytes:
+    """Output text as UTF-8; a lone surrogate (from a file name or a JSON escape) is written as its escape."""
+    return text.encode("utf-8", "backslashreplace")
+
+
+def _assess_one(record: Record) -> tuple[bool, bytes]:
+    """(assessed?, the output line in UTF-8) for one record; never raises."""
+    from refugee_rules.api import assess
+
+    fmt = _settings.get("fmt", "json")
+    problems: list[str]
+    kind = "ProfileError"
+    if record.error is not None:
+        problems = record.error
+    else:
+        try:
+            result = assess(record.data, options=_worker_options())
+        except ProfileError as e:
+            problems = e.problems
+        except RefugeeRulesError as e:
+            kind, problems = type(e).__name__, [str(e)]
+        except Exception as e:  # a record must never take the batch down; no case data in the message
+            kind, problems = "InternalError", [f"{type(e).__name__} while assessing this record"]
+        else:
+            if fmt == "summary-csv":
+                return True, _utf8(_summary_row(record.index, record.ident, "assessed", result))
+            prefix = '{"index":%d,"record":%s,"status":"assessed","assessment":' % (
+                record.index, json.dumps(record.ident, ensure_ascii=False))
+            return True, assessment_line(result, _utf8(prefix), detail=(_worker_options()).detail)
+    if fmt == "summary-csv":
+        return False, _utf8(_summary_row(record.index, record.ident, "error", error=" | ".join(problems)))
+    error = {"type": kind, "problems": problems}
+    return False, line_safe(_utf8(json.dumps({"index": record.index, "record": record.ident, "status": "error",
+                                              "error": error}, ensure_ascii=False) + "\n"))
+
+
+def _assess_chunk(records: list[Record]) -> list[tuple[bool, bytes]]:
+    return [_assess_one(r) for r in records]
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for r in records:
+        chunk.append(r)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, engine: str | None = None,
+                 fmt: str = "json", workers: int = 1, stale_after_days: int = STALE_AFTER_DAYS,
+                 destinations: Any = None, options: Options | None = None) -> Iterator[tuple[bool, bytes]]:
+    """(assessed?, output line in UTF-8) per record, in input order; a bounded window in flight across workers.
+    ``options`` (or the separate keywords) reach every worker whole."""
+    chosen = _options(options, as_of, engine, stale_after_days, destinations)
+    if workers <= 1:
+        _init(chosen, fmt)
+        for record in records:
+            yield _assess_one(record)
+        return
+    window: deque[Any] = deque()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init,
+                             initargs=(chosen, fmt)) as pool:
+        for chunk in _chunks(records, CHUNK):
+            window.append(pool.submit(_assess_chunk, chunk))
+            if len(window) >= workers * 4:
+                yield from window.popleft().result()
+        while window:
+            yield from window.popleft().result()
+
+
+# --- resuming ---------------------------------------------------------------------------------------
+
+
+def completed_lines(out: Path, fmt: str) -> int:
+    """Complete records already in ``out``; a trailing partial line (an interrupted write) is cut off."""
+    if not out.exists():
+        return 0
+    data = out.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end != len(data):
+        with out.open("r+b") as handle:
+            handle.truncate(end)
+    lines = data[:end].count(b"\n")
+    return max(0, lines - 1) if fmt == "summary-csv" else lines
+
+
+def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, engine: str | None = None,
+        fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None,
+        stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None, options: Options | None = None) -> Counts:
+    """Assess every record of ``source`` into ``out``; returns the counts (read = assessed + errors)."""
+    out = Path(out)
+    records = read_records(source)
+    counts = Counts()
+    done = completed_lines(out, fmt) if resume else 0
+    if done:
+        counts.skipped = done
+        records = (r for r in records if r.index >= done)
+    with out.open("ab" if done else "wb") as handle:
+        if fmt == "summary-csv" and not done:
+            handle.write(_utf8(summary_header(_options(options, as_of, engine, stale_after_days, destinations))))
+            handle.flush()
+        for assessed, line in assess_lines(records, as_of=as_of, engine=engine, fmt=fmt, workers=workers,
+                                           stale_after_days=stale_after_days, destinations=destinations,
+                                           options=options):
+            handle.write(line)
+            handle.flush()
+            counts.read += 1
+            if assessed:
+                counts.assessed += 1
+            else:
+                counts.errors += 1
+            if progress is not None:
+                progress.update(1)
+    return counts
