@@ -30,9 +30,9 @@ COLD = """
 import time, datetime
 t = time.perf_counter()
 from refugee_rules import assess
-from refugee_rules.law import load_cached
+from refugee_rules.api import load_rulesets
 from refugee_rules.engine.ir import compile_program
-compile_program(load_cached(), datetime.date(2024, 3, 1))
+compile_program(load_rulesets(), datetime.date(2024, 3, 1))
 print(time.perf_counter() - t)
 """
 RSS = """
@@ -137,9 +137,9 @@ def main() -> None:
     from refugee_rules.assessor import assessor, clear_memos as clear_cache
     from refugee_rules.options import Options
     from refugee_rules.case.facts import catalogue, encode, flatten
-    from refugee_rules.law import load_cached
+    from refugee_rules.api import load_rulesets
 
-    book = load_cached()
+    book = load_rulesets()
     program = compile_program(book, AS_OF)
     caseloads = {"compiled": list(caseload(args.compiled_cases)), "durable": list(caseload(args.cases))}
     cases = [CaseProfile.model_validate(p) for p in caseloads["durable"]]

@@ -17,7 +17,7 @@ from refugee_rules.engine import default_engine
 from refugee_rules.assessor import clear_memos as clear_cache
 from refugee_rules.explain.explainer import finding_reads
 from refugee_rules.explain.memo import Memo
-from refugee_rules.law import load_cached
+from refugee_rules.api import load_rulesets
 
 from .strategies import AS_OF_DATES, any_flat_profiles, nest
 
@@ -54,7 +54,7 @@ def test_a_warm_memo_gives_the_same_assessment_as_a_cold_one(group: list[dict], 
 
 
 def test_what_a_finding_reads_covers_its_rules_and_the_findings_they_read() -> None:
-    book = load_cached()
+    book = load_rulesets()
     reads = finding_reads(book)
     for finding in book.findings:
         for rule in book.rules_of(finding):
@@ -67,7 +67,7 @@ def test_what_a_finding_reads_covers_its_rules_and_the_findings_they_read() -> N
 
 
 def test_a_template_naming_a_section_makes_the_finding_read_all_of_it() -> None:
-    book = load_cached()
+    book = load_rulesets()
     reads = finding_reads(book)
     readers = [f for f in book.findings for r in book.rules_of(f) if "fear.agents" in (r.because or "") + (r.because_not or "")]
     assert readers, "a rule template mentions fear.agents"

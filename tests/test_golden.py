@@ -16,7 +16,7 @@ import yaml
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
 from refugee_rules.case.inputs import read_profile
-from refugee_rules.law import load_cached
+from refugee_rules.api import load_rulesets
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = sorted((ROOT / "tests" / "golden").glob("*.yaml"))
@@ -26,7 +26,7 @@ OWN_PREFIXES = ("convention/", "country-evidence/")
 
 def convention_findings(jurisdiction: str | None = None) -> set[str]:
     """Findings concluded by rules in the Convention, military-service, cessation/exclusion and evidence files."""
-    book = load_cached(None, frozenset({jurisdiction}) if jurisdiction else frozenset())
+    book = load_rulesets(jurisdiction=jurisdiction)
     return {r.concludes.finding for r in book.rules.values() if book.rule_files[r.id].startswith(OWN_PREFIXES)}
 
 

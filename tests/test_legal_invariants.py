@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from refugee_rules import assess
-from refugee_rules.law import load_cached
+from refugee_rules.api import load_rulesets
 
 from .strategies import AS_OF_DATES, COUNTRIES, any_flat_profiles, nest
 
@@ -88,7 +88,7 @@ def test_adding_exclusion_or_cessation_facts_never_improves_the_outcome(flat: di
 def test_eu_layer_turns_not_met_into_met_only_through_its_cited_presumptions(flat: dict, as_of: dt.date) -> None:
     convention = _run(flat, as_of)
     eu = _run(flat, as_of, jurisdiction="EU")
-    book = load_cached(None, frozenset({"EU"}))
+    book = load_rulesets(jurisdiction="EU")
     eu_rules = {rid for rid, label in book.rule_files.items() if book.rules[rid] and label.startswith("convention/eu-")}
     for f in convention.findings:
         layered = eu.finding(f.id)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
 from refugee_rules.engine.ir import finding_token
-from refugee_rules.law import load_cached
+from refugee_rules.api import load_rulesets
 from refugee_rules.law.kinds import KINDS
 
 from .strategies import AS_OF_DATES, any_flat_profiles, full_flat_profiles, nest
@@ -39,7 +39,7 @@ def test_consistency_no_finding_is_both_met_and_not_met(engine: str, flat: dict,
         assert not both <= concluded, finding.id
         assert finding.answer in KINDS[finding.kind].words
         if KINDS[finding.kind].side_of_answer(finding.answer) == "undetermined":
-            assert not finding.rules_fired or all(r in load_cached().rules for r in finding.rules_fired)
+            assert not finding.rules_fired or all(r in load_rulesets().rules for r in finding.rules_fired)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -73,7 +73,7 @@ def test_order_independence_and_determinism(engine: str, flat: dict, seed: int, 
 @SETTINGS
 @given(flat=any_flat_profiles, as_of=AS_OF_DATES)
 def test_every_definite_finding_cites_a_resolvable_pinpoint(engine: str, flat: dict, as_of: dt.date) -> None:
-    sources = load_cached().sources
+    sources = load_rulesets().sources
     for f in assess(nest(flat), as_of=as_of, engine=engine, destinations="all").findings:
         if KINDS[f.kind].side_of_answer(f.answer) in DEFINITE:
             assert f.citations, f.id

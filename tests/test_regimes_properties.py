@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from refugee_rules import assess
 from refugee_rules.law.kinds import KINDS
 from refugee_rules.engine import durable_available
-from refugee_rules.law import load_cached
+from refugee_rules.api import load_rulesets
 
 from .strategies import any_flat_profiles, nest
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
-BOOK = load_cached()
+BOOK = load_rulesets()
 REGIME_RULES = [r for r in BOOK.rules.values() if r.id.startswith("regime.")]
 # Every month from 2022-01 to 2026-06, plus each rule's date bounds and the days either side of them.
 _BOUNDS = {b.date for r in REGIME_RULES for b in (r.valid_from, r.valid_until) if b}

@@ -13,7 +13,7 @@ from refugee_rules import assess
 from refugee_rules.case.inputs import read_profile
 from refugee_rules.views.report import FORMATS, render
 from refugee_rules.views.i18n import catalog, content_texts, missing, template_messages
-from refugee_rules.law.loader import load_cached
+from refugee_rules.api import load_rulesets
 from tests.strategies import flat_profiles, nest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def test_every_report_label_has_a_russian_translation():
 
 
 def test_every_ruleset_and_profile_text_has_a_russian_translation():
-    texts = content_texts(load_cached(None))
+    texts = content_texts(load_rulesets())
     gaps = [t for t in texts if missing("ru", "content", [t.msgid])]
     assert not gaps, (
         f"{len(gaps)} texts from rulesets/profile.py lack a Russian translation; run "
@@ -59,7 +59,7 @@ def test_russian_rule_explanations_are_templates_over_the_same_facts():
 
     from refugee_rules.law.templates import ENVIRONMENT
 
-    book = load_cached(None)
+    book = load_rulesets()
     cat = catalog("ru", "content")
     for rule in book.rules.values():
         for text in filter(None, (rule.because, rule.because_not)):

@@ -10,13 +10,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from refugee_rules.result.assessment import Assessment
-from refugee_rules.assessor import assessor, profile_hash
+from refugee_rules.assessor import assessor, profile_hash, rule_book
 from refugee_rules.engine import Backend
 from refugee_rules.errors import ProfileError, RefugeeRulesError
 from refugee_rules.options import JURISDICTIONS, STALE_AFTER_DAYS, Options
 from refugee_rules.case.profile import CaseProfile
 from refugee_rules.explain.regimes import Scope
-from refugee_rules.law.loader import RuleBook, load_cached
+from refugee_rules.law.loader import RuleBook
 
 __all__ = ["JURISDICTIONS", "FailedRecord", "assess", "assess_many", "load_rulesets", "profile_hash"]
 
@@ -124,7 +124,7 @@ def load_rulesets(
 
     Returns the loaded :class:`~refugee_rules.law.loader.RuleBook` (``findings``, ``rules``, ``sources``,
     ``content_hash``, ``layer_of``, ``overrides``); raises :class:`RulesetError` listing every problem.
-    Cached per process: assessing with the same directories reuses it.
+    Kept with the Assessor of these options: assessing with the same directories reuses it.
     """
     chosen = Options.given(None, layers=tuple(layers), rulesets=rulesets, jurisdiction=jurisdiction)
-    return load_cached(chosen.rulesets, frozenset({jurisdiction}) if jurisdiction else frozenset(), chosen.layers)
+    return rule_book(chosen)

@@ -16,23 +16,26 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from refugee_rules._version import __version__
-from refugee_rules.result.assessment import Assessment, Metadata
+from refugee_rules.result.assessment import Assessment, Finding, Metadata, Note
 from refugee_rules.engine import Backend, backend
-from refugee_rules.engine.ir import Program, compile_program
+from refugee_rules.engine.ir import Program, compile_rules, rules_in_force
 from refugee_rules.explain.evidence import evidence_relied_on, layer_notes
 from refugee_rules.explain.explainer import Explainer, Memos
-from refugee_rules.case.facts import catalogue, encode, flatten
+from refugee_rules.case.facts import FactSet, catalogue, encode, flatten
 from refugee_rules.case.inputs import profile_from_mapping
 from refugee_rules.explain.layers import custom_layer_notes
 from refugee_rules.options import Options
 from refugee_rules.case.profile import CaseProfile
 from refugee_rules.explain.regimes import answered, arrange
-from refugee_rules.law.loader import RuleBook, load_cached
+from refugee_rules.law.loader import RuleBook, load
 
 ASSESSORS_KEPT = 16
+DAYS_KEPT = 512
+"""As-of dates whose program an Assessor remembers (a timeline asks a few dozen; a server may be asked any)."""
 
 
 def profile_hash(profile: CaseProfile) -> str:
@@ -42,16 +45,30 @@ def profile_hash(profile: CaseProfile) -> str:
 class Assessor:
     """Assesses profiles under one set of options (any as-of date)."""
 
-    def __init__(self, options: Options):
+    def __init__(self, options: Options, book: RuleBook | None = None):
         self.options = options
-        self.book: RuleBook = load_cached(options.rulesets, frozenset({options.jurisdiction}) if options.jurisdiction
-                                          else frozenset(), options.layers)
+        self.book: RuleBook = book if book is not None else load_book(options)
         self.backend: Backend = backend(options.engine)
-        self.memos = Memos()
-        self._base: Assessor | None = None
+        self.memos = Memos(self.book)
+        self._programs: dict[frozenset[str], Program] = {}  # one per set of rules in force: a handful in all
+        self._by_day: OrderedDict[_dt.date, Program] = OrderedDict()
+        self._lock = threading.Lock()
 
     def program(self, day: _dt.date) -> Program:
-        return compile_program(self.book, day)
+        """The program of the rules in force on ``day``: compiled once per set of rules in force, so every date
+        between two rule changes shares one program (and its memos)."""
+        found = self._by_day.get(day)
+        if found is not None:
+            return found
+        active = rules_in_force(self.book, day)
+        with self._lock:
+            program = self._programs.get(active)
+            if program is None:
+                program = self._programs[active] = compile_rules(self.book, active)
+            self._by_day[day] = program
+            while len(self._by_day) > DAYS_KEPT:
+                self._by_day.popitem(last=False)
+        return program
 
     def assess(self, profile: CaseProfile | Mapping[str, Any], *, as_of: _dt.date | None = None,
                runner: Backend | None = None) -> Assessment:
@@ -71,8 +88,7 @@ class Assessor:
         wanted = list(facts.known.get("destinations") or [])
         findings = explainer.findings(answered(book, options.destinations, wanted, here))  # in declaration order
         if options.jurisdiction:  # say where the optional legal layer changed a Convention finding, and why
-            base = self.base().assess(case, as_of=day)
-            changed = layer_notes(base.findings, findings, options.jurisdiction)
+            changed = self._layer_changes(explainer, findings, facts, encoded, day)
             findings = [f.model_copy(update={"notes": [*f.notes, changed[f.id]]}) if f.id in changed else f
                         for f in findings]
         if options.layers:
@@ -95,11 +111,34 @@ class Assessor:
         )
         return result.made_with(book)
 
-    def base(self) -> Assessor:
-        """The Assessor without the optional legal layer, to say what the layer changed."""
-        if self._base is None:
-            self._base = assessor(self.options.replace(jurisdiction=None))
-        return self._base
+    def base_program(self, day: _dt.date) -> Program:
+        """The program of ``day`` without the optional legal layer's rules: what the Convention rules alone say."""
+        active = frozenset(self.program(day).active_rules - self.book.jurisdiction_of.keys())
+        with self._lock:
+            program = self._programs.get(active)
+            if program is None:
+                program = self._programs[active] = compile_rules(self.book, active)
+        return program
+
+    def _layer_changes(self, layered: Explainer, findings: list[Finding], facts: FactSet,
+                       encoded: dict[str, Any], day: _dt.date) -> dict[str, Note]:
+        """What the optional legal layer changed, found in the same run: the Convention rules alone are evaluated
+        on the same facts, and only a finding whose answer differs is explained without the layer."""
+        program = self.base_program(day)
+        fired = self.backend.run(program, {p: v for p, v in encoded.items() if p in program.fact_paths})
+        base = Explainer(self.book, program, facts, fired, day, self.options.stale_after_days, self.backend.name,
+                         self.memos)
+        layer_only = self._layer_findings
+        differ = [f.id for f in findings if f.id not in layer_only and base.answer_word(f.id) != f.answer]
+        return layer_notes(base.findings(differ), [f for f in findings if f.id in set(differ)],
+                           self.options.jurisdiction or "")
+
+    @cached_property
+    def _layer_findings(self) -> frozenset[str]:
+        """Findings that only the optional legal layer concludes (the Convention rules alone never answer them)."""
+        layer = self.book.jurisdiction_of
+        return frozenset(f for f in self.book.findings
+                         if self.book.rules_of(f) and all(r.id in layer for r in self.book.rules_of(f)))
 
     def clear_memos(self) -> None:
         """Forget every memoised explanation (for measurements of the cold path)."""
@@ -110,20 +149,37 @@ _KEPT: OrderedDict[Options, Assessor] = OrderedDict()
 _LOCK = threading.Lock()
 
 
+def load_book(options: Options) -> RuleBook:
+    """Load and lint the rule book these options name (no cache: :func:`assessor` keeps what is loaded)."""
+    return load(options.rulesets, frozenset({options.jurisdiction}) if options.jurisdiction else frozenset(),
+                options.layers)
+
+
+def _book_key(options: Options) -> tuple[Any, ...]:
+    return (options.rulesets, options.jurisdiction, options.layers)
+
+
 def assessor(options: Options | None = None) -> Assessor:
-    """The Assessor for these options (their date, language and detail aside), built on first use."""
+    """The Assessor for these options (their date, language and detail aside), built on first use. Assessors that
+    differ only in their engine share one rule book."""
     key = (options or Options()).rules
     with _LOCK:
         found = _KEPT.get(key)
         if found is not None:
             _KEPT.move_to_end(key)
             return found
-    built = Assessor(key)  # loads and compiles outside the lock; a rare duplicate build is harmless
+        book = next((a.book for a in _KEPT.values() if _book_key(a.options) == _book_key(key)), None)
+    built = Assessor(key, book)  # loads outside the lock; a rare duplicate build is harmless
     with _LOCK:
         found = _KEPT.setdefault(key, built)
         while len(_KEPT) > ASSESSORS_KEPT:
             _KEPT.popitem(last=False)
         return found
+
+
+def rule_book(options: Options | None = None) -> RuleBook:
+    """The rule book of these options, loaded once and kept with their Assessor."""
+    return assessor(options).book
 
 
 def clear_memos() -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from functools import lru_cache
+import threading
+import weakref
 from typing import Any
 
 from refugee_rules.law.conditions import ItemMatch
@@ -80,7 +81,6 @@ def _test(t: Test) -> Check:
 _SCALAR = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
-@lru_cache(maxsize=64)
 def _evaluator(program: Program) -> Callable[[Facts], list[str]]:
     """The program as one generated Python function: one ``if`` per production, in dependency order.
 
@@ -129,8 +129,21 @@ _MISSING = object()
 
 
 class CompiledBackend:
+    """Each program is turned into its function once per backend; an Assessor owns one backend, so the
+    functions live and go with the Assessor and its programs (weakly keyed: a dropped program takes its
+    function with it)."""
+
     name = "compiled"
+
+    def __init__(self) -> None:
+        self._evaluators: weakref.WeakKeyDictionary[Program, Callable[[Facts], list[str]]] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
 
     def run(self, program: Program, facts: Facts) -> frozenset[str]:
         """The ids of the productions that fire for these (encoded, known) facts."""
-        return frozenset(_evaluator(program)(facts))
+        evaluate = self._evaluators.get(program)
+        if evaluate is None:
+            evaluate = _evaluator(program)
+            with self._lock:
+                self._evaluators[program] = evaluate
+        return frozenset(evaluate(facts))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from itertools import product
 from typing import Any
 
@@ -137,15 +137,17 @@ def _condition_productions(rule_id: str, finding: str, condition: Condition, sid
     ]
 
 
-@lru_cache(maxsize=256)
+def rules_in_force(book: RuleBook, as_of: _dt.date) -> frozenset[str]:
+    return frozenset(r.id for r in book.rules.values() if r.in_force(as_of))
+
+
 def compile_program(book: RuleBook, as_of: _dt.date) -> Program:
-    """The program for the rules in force on ``as_of`` (cached per date and per set of rules in force)."""
-    active = frozenset(r.id for r in book.rules.values() if r.in_force(as_of))
-    return _compile(book, active)
+    """The program for the rules in force on ``as_of``. Not cached here: the Assessor keeps one program per set
+    of rules in force (:meth:`refugee_rules.assessor.Assessor.program`)."""
+    return compile_rules(book, rules_in_force(book, as_of))
 
 
-@lru_cache(maxsize=64)
-def _compile(book: RuleBook, active: frozenset[str]) -> Program:
+def compile_rules(book: RuleBook, active: frozenset[str]) -> Program:
     productions: list[Production] = []
     for finding in book.finding_order:
         rules = [r for r in book.rules_of(finding) if r.id in active]

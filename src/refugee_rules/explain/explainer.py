@@ -16,7 +16,7 @@ in a bounded memo, in process memory only: the same case explained cold or from 
 from __future__ import annotations
 
 import datetime as _dt
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, Literal
 
 from jinja2 import meta
@@ -43,7 +43,6 @@ CACHE_SIZE = 4096
 long caseload runs in flat memory (see benchmarks/README.md)."""
 
 
-@lru_cache(maxsize=4096)
 def _missing_fact(path: str, state: str) -> MissingFact:
     spec = catalogue()[path]
     return MissingFact(path=path, state=state, question=spec.question or spec.description,  # type: ignore[arg-type]
@@ -63,15 +62,13 @@ def _template_paths(book: RuleBook, rule_id: str) -> frozenset[str]:
     return frozenset(p for p in catalogue() for n in names if p == n or p.startswith(n + "."))
 
 
-@lru_cache(maxsize=4096)
 def _constant_text(book: RuleBook, rule_id: str, held: bool) -> str | None:
-    """The explanation of a rule whose templates read no fact (most do not): rendered once, not once a case."""
+    """The explanation of a rule whose templates read no fact (most do not): the same for every case."""
     if _template_paths(book, rule_id):
         return None
     return " ".join(book.templates[(rule_id, held)].render().split())
 
 
-@lru_cache(maxsize=64)
 def finding_reads(book: RuleBook) -> dict[str, tuple[str, ...]]:
     """For each finding, every fact path its explained value can depend on (see the module docstring)."""
     direct: dict[str, set[str]] = {}
@@ -113,17 +110,36 @@ def _frozen(value: Any) -> Any:
 
 
 class Memos:
-    """Explained findings, firings, whole traces, and the facts a trace reads: one bounded memo each, for every
-    program and engine together, so the memory they take is bounded however many as-of dates are asked about.
-    Every key starts with the program (compared by identity, and kept alive by the key, so an identity is never
-    reused while its entries exist) and the engine: the two engines never share an explained value, so the
-    differential tests compare two independent paths from facts to result."""
+    """Everything an Assessor remembers between cases, for its one rule book: what each finding reads, the
+    stop-points, the explanations that read no fact, and bounded memos of explained findings, firings, whole
+    traces and the facts a trace reads, for every program and engine together, so the memory they take is
+    bounded however many as-of dates are asked about. Every memo key starts with the program (compared by
+    identity, and kept alive by the key, so an identity is never reused while its entries exist) and the engine:
+    the two engines never share an explained value, so the differential tests compare two independent paths
+    from facts to result."""
 
-    def __init__(self) -> None:
+    def __init__(self, book: RuleBook) -> None:
+        self.book = book
+        self.reads = finding_reads(book)
+        self.stop_points: tuple[FindingDecl, ...] = tuple(d for d in book.findings.values() if d.stop_point)
         self.findings: Memo[Finding] = Memo(CACHE_SIZE)
         self.firings: Memo[Firing] = Memo(CACHE_SIZE)
         self.traces: Memo[list[Firing]] = Memo(CACHE_SIZE // 4)
         self.trace_paths: Memo[tuple[str, ...]] = Memo(CACHE_SIZE // 4)
+        self._texts: dict[tuple[str, bool], str | None] = {}
+        self._missing: dict[tuple[str, str], MissingFact] = {}
+
+    def constant_text(self, rule_id: str, held: bool) -> str | None:
+        key = (rule_id, held)
+        if key not in self._texts:  # a race computes the same text twice: harmless
+            self._texts[key] = _constant_text(self.book, rule_id, held)
+        return self._texts[key]
+
+    def missing_fact(self, path: str, state: str) -> MissingFact:
+        found = self._missing.get((path, state))
+        if found is None:
+            found = self._missing[(path, state)] = _missing_fact(path, state)
+        return found
 
     def clear(self) -> None:
         for memo in (self.findings, self.firings, self.traces, self.trace_paths):
@@ -148,16 +164,11 @@ def _grouped(productions: list[Production], attribute: str) -> dict[str, list[Pr
     return out
 
 
-@lru_cache(maxsize=16)
-def _stop_point_decls(book: RuleBook) -> tuple[FindingDecl, ...]:
-    return tuple(d for d in book.findings.values() if d.stop_point)
-
-
 class Explainer:
     def __init__(self, book: RuleBook, program: Program, facts: FactSet, fired: frozenset[str], as_of: _dt.date,
                  stale_after_days: int = STALE_AFTER_DAYS, engine: str = "", memos: Memos | None = None):
         self.book, self.program, self.facts, self.as_of = book, program, facts, as_of
-        self.memos = memos if memos is not None else Memos()
+        self.memos = memos if memos is not None else Memos(book)
         self.catalogue = build_catalogue(book)
         self.stale_after_days = stale_after_days
         self.scope = (program, engine, as_of, stale_after_days)  # what every memo key of this case starts with
@@ -242,7 +253,7 @@ class Explainer:
         return list(dict.fromkeys(paths))
 
     def _missing_facts(self, finding: str) -> list[MissingFact]:
-        return [_missing_fact(path, "unknown" if path in self.facts.unknown else "not_asked")
+        return [self.memos.missing_fact(path, "unknown" if path in self.facts.unknown else "not_asked")
                 for path in self._missing(finding)]
 
     def _explanation(self, finding: str, status: str, own_fired: list[Production], missing: list[MissingFact]) -> str:
@@ -250,7 +261,7 @@ class Explainer:
         for p in own_fired:
             if p.rule is None:
                 continue
-            text = _constant_text(self.book, p.rule, p.side == "held")
+            text = self.memos.constant_text(p.rule, p.side == "held")
             if text is None:
                 template = self.book.templates[(p.rule, p.side == "held")]
                 text = " ".join(template.render(**self.context).split())
@@ -294,7 +305,7 @@ class Explainer:
 
     def findings(self, ids: list[str]) -> list[Finding]:
         """The explained findings: each from the memo when a case with the same relevant facts was explained before."""
-        state, reads, memo, scope = self._states.get, finding_reads(self.book), self.memos.findings, self.scope
+        state, reads, memo, scope = self._states.get, self.memos.reads, self.memos.findings, self.scope
         lookup = memo.items.get
         out = []
         for finding in ids:
@@ -361,7 +372,7 @@ class Explainer:
             if stay.exceeded:
                 answer = "exceeded"
             elif stay.since is None:
-                missing = missing + [_missing_fact(p, "unknown" if p in self.facts.unknown else "not_asked")
+                missing = missing + [self.memos.missing_fact(p, "unknown" if p in self.facts.unknown else "not_asked")
                                      for p in ("location.since",)]
             facts = facts | frozenset(p for p in STAY_FACTS if p in self.facts.known)
         if decl.kind == "residence" and status == "undetermined" and missing:
@@ -444,7 +455,7 @@ class Explainer:
         inclusion: FindingStatus | None = by_id[inclusion_id].answer if inclusion_id else None  # type: ignore[assignment]
         hits = [
             StopPointHit(finding=f.id, kind=decl.stop_point.kind, answer=f.answer, message=decl.stop_point.message)
-            for decl in _stop_point_decls(self.book)
+            for decl in self.memos.stop_points
             if (f := by_id.get(decl.id)) is not None and decl.stop_point is not None and (
                 f.answer in decl.stop_point.when or self._raised(f.id, decl.stop_point.raised_by))
         ]

@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,7 @@ class RuleBook:
     layer_of: dict[str, str] = field(default_factory=dict)  # rule id -> name of the layer it came from
     overrides: dict[str, Override] = field(default_factory=dict)  # layer rule id -> the base rule it replaced
     regimes: dict[str, RegimeMeta] = field(default_factory=dict)  # destination code -> what its regime file covers
+    jurisdiction_of: dict[str, str] = field(default_factory=dict)  # rule id -> the optional legal layer it belongs to
 
     @property
     def inclusion(self) -> str | None:
@@ -310,6 +311,7 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
     label_of: dict[str, str] = {}
     overrides: dict[str, Override] = {}
     regimes: dict[str, RegimeMeta] = {}
+    jurisdiction_of: dict[str, str] = {}
     for path, label in rule_files:
         data = _read_yaml(path, label, problems)
         if data is None:
@@ -363,6 +365,8 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
                     problems.append(f"{where}: citation source {c.source!r} is not in {SOURCES_FILE}{did_you_mean(c.source, sources)}")
             rules[rule.id] = rule
             label_of[rule.id] = label
+            if book.jurisdiction is not None:
+                jurisdiction_of[rule.id] = book.jurisdiction
 
     by_finding: dict[str, list[Rule]] = defaultdict(list)
     graph: dict[str, set[str]] = {f: set() for f in findings}
@@ -409,6 +413,7 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
         findings=findings,
         rules=rules,
         rule_files=label_of,
+        jurisdiction_of=jurisdiction_of,
         finding_order=_order(graph),
         content_hash=digest.hexdigest(),
         templates=templates,
@@ -453,18 +458,3 @@ def _describe_ruleset_error(err: ValidationError, data: Any) -> list[str]:
                 line = f"rule {rule_id}: " + line[line.index("]") + 1:].lstrip(".")
         lines.append(line)
     return lines
-
-
-def load_cached(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] = frozenset(),
-                layers: tuple[Path, ...] = ()) -> RuleBook:
-    """Rulesets are loaded once per process and per set of directories (and of optional legal layers).
-
-    The arguments are normalised before the cache lookup: ``load_cached()`` and
-    ``load_cached(None, frozenset(), ())`` are the same book, so its compiled programs and memos are shared.
-    """
-    return _load_cached(directories, frozenset(jurisdictions), tuple(layers))
-
-
-@lru_cache(maxsize=8)
-def _load_cached(directories: tuple[Path, ...] | None, jurisdictions: frozenset[str], layers: tuple[Path, ...]) -> RuleBook:
-    return load(directories, jurisdictions, layers)

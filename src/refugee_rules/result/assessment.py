@@ -301,14 +301,12 @@ class Assessment(_Value):
         from refugee_rules.result.catalogue import build
         from refugee_rules.result.compact import to_json
 
-        catalogue = build(self._book) if detail == "full" and self._book is not None else None
-        if detail == "full" and catalogue is None:
-            from refugee_rules.law.loader import load_cached
-
-            book = load_cached()
-            if book.content_hash != self.metadata.rulesets_hash:
-                raise ValueError("detail='full' needs the rule book this assessment was made with")
-            catalogue = build(book)
+        catalogue = None
+        if detail == "full":
+            if self._book is None:
+                raise ValueError("detail='full' needs the rule book this assessment was made with: "
+                                 "call made_with(book) on an assessment read back from JSON")
+            catalogue = build(self._book)
         return to_json(self, detail, catalogue, indent=indent)
 
     def finding(self, finding_id: str) -> Finding:

@@ -178,26 +178,6 @@ def _rule_env(lang: str) -> SandboxedEnvironment:
     return env
 
 
-def _default_book(a: Assessment) -> Any:
-    """The built-in rule book this assessment was made with (matching its rulesets hash), if any."""
-    from refugee_rules.law.loader import load_cached
-
-    jurisdiction = getattr(a.metadata, "jurisdiction", None)
-    attempts: list[tuple[Any, ...]] = [(None,)]
-    if jurisdiction:
-        attempts.insert(0, (None, frozenset({jurisdiction})))
-    for args in attempts:
-        try:
-            book = load_cached(*args)
-        except TypeError:
-            continue
-        if book.content_hash == a.metadata.rulesets_hash:
-            return book
-    return None
-
-
-
-
 class View:
     """The assessment arranged and translated for one report."""
 
@@ -221,13 +201,8 @@ class View:
     def _rules(self) -> Any:
         if not self._book_checked:
             self._book_checked = True
-            if self.book is None:  # the rule book the assessment was made with, else the built-in one by hash
+            if self.book is None:  # the rule book the assessment was made with (None when read back from JSON)
                 self.book = self.a.rule_book
-            if self.book is None:
-                try:
-                    self.book = _default_book(self.a)
-                except Exception:  # a report never fails for want of a translation
-                    self.book = None
             if self.book is not None and self.book.content_hash != self.a.metadata.rulesets_hash:
                 self.book = None
         return self.book
