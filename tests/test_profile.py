@@ -85,3 +85,22 @@ def test_assess_accepts_a_mapping_and_a_profile_alike():
 def test_assess_rejects_a_bad_as_of_date():
     with pytest.raises(ProfileError, match="as_of: expected a date YYYY-MM-DD"):
         assess({}, as_of="yesterday")
+
+
+def test_a_document_too_deep_or_not_unicode_is_refused_naming_the_place() -> None:
+    """The size walk names the field where a document stops being safe to validate."""
+    from refugee_rules.case.inputs import MAX_DEPTH, _check_size
+
+    deep: dict = {}
+    node = deep
+    for _ in range(MAX_DEPTH + 2):
+        node["a"] = [{}]
+        node = node["a"][0]
+    problem = _check_size({"fear": deep})
+    assert problem is not None and problem.startswith("fear.a[0].a[0]") and f"more than {MAX_DEPTH} levels" in problem
+    assert _check_size({"fear": {"details": ["ok", "bad \udcff"]}}) == (
+        "fear.details[1]: the text is not valid Unicode (it holds a lone surrogate)")
+    assert _check_size({"fear": {"bad\udcffkey": 1}}) == "fear.bad\\udcffkey: a field name that is not valid Unicode"
+    assert _check_size({"nationalities": {"RU"}}) == (
+        "nationalities: a set value is not allowed; use text, numbers, lists and mappings")
+    assert _check_size({"case_ref": "Ёлка", "fear": {"details": ["Москва"]}}) is None

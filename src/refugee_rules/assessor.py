@@ -35,6 +35,8 @@ from refugee_rules.law.loader import RuleBook, load
 
 ASSESSORS_KEPT = 16
 DAYS_KEPT = 512
+SCOPES_KEPT = 1024
+"""Scopes (destinations of interest and current country) whose findings an Assessor remembers."""
 """As-of dates whose program an Assessor remembers (a timeline asks a few dozen; a server may be asked any)."""
 
 
@@ -52,6 +54,7 @@ class Assessor:
         self.memos = Memos(self.book)
         self._programs: dict[frozenset[str], Program] = {}  # one per set of rules in force: a handful in all
         self._by_day: OrderedDict[_dt.date, Program] = OrderedDict()
+        self._scopes: dict[tuple[tuple[str, ...], str | None], list[str]] = {}
         self._lock = threading.Lock()
 
     def program(self, day: _dt.date) -> Program:
@@ -86,7 +89,7 @@ class Assessor:
         explainer = Explainer(book, program, facts, fired, day, options.stale_after_days, run.name, self.memos)
         here = facts.known.get("location.country")
         wanted = list(facts.known.get("destinations") or [])
-        findings = explainer.findings(answered(book, options.destinations, wanted, here))  # in declaration order
+        findings = explainer.findings(self._answered(tuple(wanted), here))  # in declaration order
         if options.jurisdiction:  # say where the optional legal layer changed a Convention finding, and why
             changed = self._layer_changes(explainer, findings, facts, encoded, day)
             findings = [f.model_copy(update={"notes": [*f.notes, changed[f.id]]}) if f.id in changed else f
@@ -110,6 +113,18 @@ class Assessor:
             destination_notes=destination_notes,
         )
         return result.made_with(book)
+
+    def _answered(self, wanted: tuple[str, ...], here: str | None) -> list[str]:
+        """The findings in scope for these destinations of interest and this current country (a caseload has few)."""
+        key = (wanted, here)
+        found = self._scopes.get(key)
+        if found is None:
+            found = answered(self.book, self.options.destinations, wanted, here)
+            with self._lock:
+                if len(self._scopes) >= SCOPES_KEPT:
+                    self._scopes.pop(next(iter(self._scopes)))
+                self._scopes[key] = found
+        return found
 
     def base_program(self, day: _dt.date) -> Program:
         """The program of ``day`` without the optional legal layer's rules: what the Convention rules alone say."""

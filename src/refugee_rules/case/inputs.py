@@ -38,32 +38,48 @@ def _check_size(data: Any) -> str | None:
 
     Shared (aliased) nodes are counted each time they appear: a YAML "billion laughs" document is small
     on disk but expands exponentially; the walk stops as soon as the bound is passed, so it stays cheap.
+    Each node's path is kept as a link to its parent's and spelled out only for the message (the walk runs
+    on every record of a caseload).
     """
     count = 0
-    stack: list[tuple[Any, str]] = [(data, "")]
+    stack: list[tuple[Any, int, Any]] = [(data, 0, None)]  # (node, depth, path: None or (parent path, piece))
     while stack:
-        node, path = stack.pop()
+        node, depth, path = stack.pop()
         count += 1
         if count > MAX_NODES:
             return f"(top level): the document has more than {MAX_NODES} values (aliases expanded); a profile is far smaller"
-        if path.count(".") + path.count("[") > MAX_DEPTH:
-            return f"{path}: nested more than {MAX_DEPTH} levels deep"
-        if isinstance(node, (bytes, bytearray, set, frozenset)):  # e.g. YAML !!binary or !!set
-            return f"{path or '(top level)'}: a {type(node).__name__} value is not allowed; use text, numbers, lists and mappings"
+        if depth > MAX_DEPTH:
+            return f"{_spelled(path)}: nested more than {MAX_DEPTH} levels deep"
         if isinstance(node, str):
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError:
-                return f"{path or '(top level)'}: the text is not valid Unicode (it holds a lone surrogate)"
+            if not node.isascii():
+                try:
+                    node.encode("utf-8")
+                except UnicodeEncodeError:
+                    return f"{_spelled(path) or '(top level)'}: the text is not valid Unicode (it holds a lone surrogate)"
         elif isinstance(node, Mapping):
             for k, v in node.items():
-                key = str(k).encode("utf-8", "backslashreplace").decode("utf-8")
-                if key != str(k):
-                    return f"{path}.{key}: a field name that is not valid Unicode" if path else f"{key}: a field name that is not valid Unicode"
-                stack.append((v, f"{path}.{key}" if path else key))
+                key = k if isinstance(k, str) and k.isascii() else str(k)
+                if not key.isascii() and key.encode("utf-8", "backslashreplace").decode("utf-8") != key:
+                    shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                    return f"{_spelled((path, shown))}: a field name that is not valid Unicode"
+                stack.append((v, depth + 1, (path, key)))
         elif isinstance(node, (list, tuple)):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+            stack.extend((v, depth + 1, (path, i)) for i, v in enumerate(node))
+        elif isinstance(node, (bytes, bytearray, set, frozenset)):  # e.g. YAML !!binary or !!set
+            return f"{_spelled(path) or '(top level)'}: a {type(node).__name__} value is not allowed; use text, numbers, lists and mappings"
     return None
+
+
+def _spelled(path: Any) -> str:
+    """A linked path spelled as the error messages spell fields: ``a.b[2].c``."""
+    pieces: list[str | int] = []
+    while path is not None:
+        path, piece = path
+        pieces.append(piece)
+    out = ""
+    for piece in reversed(pieces):
+        out = f"{out}[{piece}]" if isinstance(piece, int) else f"{out}.{piece}" if out else piece
+    return out
 
 
 def profile_from_mapping(data: Any, source: str | None = None) -> CaseProfile:

@@ -182,6 +182,11 @@ class Explainer:
         return _grouped(self.fired, "produces")
 
     @cached_property
+    def produced(self) -> frozenset[str]:
+        """Every token asserted (a finding's side is read from this alone, on every case)."""
+        return frozenset(p.produces for p in self.fired)
+
+    @cached_property
     def fired_for(self) -> dict[str, list[Production]]:
         """Finding -> its own productions that fired."""
         return _grouped(self.fired, "finding")
@@ -201,8 +206,8 @@ class Explainer:
 
     def side(self, finding: str) -> FindingStatus:
         """The engine's side of a finding: met (its positive answer), not_met (its negative answer) or neither."""
-        met = finding_token(finding, "met") in self.producers
-        not_met = finding_token(finding, "not_met") in self.producers
+        met = finding_token(finding, "met") in self.produced
+        not_met = finding_token(finding, "not_met") in self.produced
         if met and not_met:  # the engine guarantees this never happens; the property tests check it
             raise AssertionError(f"finding {finding} concluded both met and not met")
         return "met" if met else "not_met" if not_met else "undetermined"
