@@ -140,3 +140,30 @@ def test_an_anecdote_never_becomes_a_rule(engine: str, flat: dict, as_of: dt.dat
         items = [f for f in a.findings if f.destination == d.code]
         assert entry_answer(items) == entry_answer([f for f in items if f.kind not in KINDS_OF_REPORTS]), d.code
         assert all(BOOK.findings[r].kind == "risk" for r in d.risks_flagged), d.code
+
+
+# --- every fact of the source articles accounted for ---------------------------------------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+FACTS = ROOT.parent / "shared" / "sources" / "facts.yaml"
+
+
+def test_every_fact_is_encoded_or_listed_with_its_reason() -> None:
+    import re
+
+    import yaml
+
+    if not FACTS.is_file():
+        pytest.skip(f"facts.yaml not found at {FACTS}")
+    ids = [f["id"] for f in yaml.safe_load(FACTS.read_text(encoding="utf-8"))]
+    encoded = set()
+    for path in (ROOT / "rulesets").rglob("*.yaml"):
+        encoded |= set(re.findall(r"facts\.yaml: ([\w\-.]+)", path.read_text(encoding="utf-8")))
+    listed = dict(re.findall(r"^\| `([\w\-.]+)` \| [^|]+ \| ([^|]+) \|$",
+                             (ROOT / "rulesets" / "NOT-ENCODED.md").read_text(encoding="utf-8"), re.M))
+    assert not encoded - set(ids), sorted(encoded - set(ids))  # a citation names a fact that does not exist
+    neither = [i for i in ids if i not in encoded and i not in listed]
+    assert not neither, f"facts neither encoded nor listed in rulesets/NOT-ENCODED.md: {neither}"
+    both = sorted(set(listed) & encoded)
+    assert not both, f"facts encoded and still listed as not encoded: {both}"
+    assert all(reason.strip() for reason in listed.values())
