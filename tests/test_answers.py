@@ -52,8 +52,9 @@ def test_no_finding_of_any_example_reads_as_its_opposite(path: Path) -> None:
 
 
 def test_the_demo_report_shows_the_ban_as_refused_and_the_claim_as_doubted() -> None:
-    profile = {"nationalities": ["RU"], "documents": {"travel_passport": {"held": True}}, "location": {"country": "GE"},
-               "destinations": ["EE"]}
+    # no residence permit of Estonia stated: the ban names Russians and says nothing of residents (issue 13)
+    profile = {"nationalities": ["RU"], "documents": {"travel_passport": {"held": True}, "residence_permits": []},
+               "location": {"country": "GE"}, "destinations": ["EE"]}
     result = assess(profile, as_of="2024-03-01", engine="compiled")
     ban = result.finding("regime.ee.entry.ban")
     assert (ban.kind, ban.answer) == ("entry", "refused")

@@ -174,7 +174,7 @@ class RulesetFile(_Strict):
 class Source(_Strict):
     id: str
     title: str
-    kind: Literal["instrument", "guidance", "case_law", "article"]
+    kind: Literal["instrument", "guidance", "case_law", "article", "dataset"]
     publisher: str | None = None
     date: str | None = None
     file: str | None = Field(default=None, description="For source articles: the text file in shared/sources.")
