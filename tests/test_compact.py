@@ -21,7 +21,7 @@ DEMO = yaml.safe_load((ROOT / "examples" / "profiles" / "boris-anti-war-petition
 
 def test_the_demo_profiles_compact_json_is_at_most_25_kB() -> None:
     result = assess(DEMO, as_of="2024-03-01", engine="compiled")
-    assert len(result.to_json().encode("utf-8")) <= 30_000  # 28 kB since the Passport Index and the Russian-side reports (issue 13)
+    assert len(result.to_json().encode("utf-8")) <= 25_000  # 22.6 kB in format 2.1: each fact's value once per case
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -51,6 +51,8 @@ def test_every_id_the_json_refers_to_is_in_its_catalogue() -> None:
         entry = catalogue.findings[f["id"]]
         assert entry.kind == f["kind"] and f["answer"] in entry.answers
         assert all(r in catalogue.rules for r in f.get("rules", []))
-        assert all(q["path"] in catalogue.facts for q in f.get("questions", []))
+        assert all(q in catalogue.facts for q in f.get("questions", []))
+        assert all(path in data["facts"] for path in f.get("facts_used", []))
+    assert set(data.get("unknown", [])) <= {q for f in data["findings"] for q in f.get("questions", [])}
     cited = {c.source for rule in catalogue.rules.values() for c in rule.citations}
     assert cited <= set(catalogue.sources)

@@ -124,7 +124,7 @@ def test_an_assessment_stored_in_format_1_is_read_and_its_answers_compared(tmp_p
     for f in data["findings"]:
         f["status"] = KINDS[f.pop("kind")].side_of_answer(f.pop("answer"))
     same = verify(data, PROFILE)
-    assert not same.identical and same.findings_changed == [] and same.differences[0].startswith("format: 1.1 -> 2.0")
+    assert not same.identical and same.findings_changed == [] and same.differences[0].startswith("format: 1.1 -> 2.1")
     tampered = json.loads(json.dumps(data))
     target = next(f for f in tampered["findings"] if f["id"] == "exclusion_1f_a")
     target["status"] = "met"

@@ -2,9 +2,10 @@
 
 The in-memory :class:`~refugee_rules.result.assessment.Assessment` carries titles, questions and citations for the views;
 written out, all of that is the same for every case assessed with the same rulesets (99.8 % of a caseload's bytes
-were ruleset text repeated on every line). So the JSON keeps, per finding, its kind, answer, facts used, rule ids,
-the questions left (fact paths), notes and any stay count, and names the catalogue (:mod:`refugee_rules.result.catalogue`)
-by its ruleset hash. ``detail="full"`` (for archives) adds each finding's explanation, the trace of every firing
+were ruleset text repeated on every line). So the JSON keeps, per finding, its kind, answer, the paths of the facts used, rule ids,
+the questions left (fact paths), notes and any stay count; the values of the facts used once, for the whole case
+(``facts``), with the paths the client answered "unknown" (``unknown``); and names the catalogue
+(:mod:`refugee_rules.result.catalogue`) by its ruleset hash. ``detail="full"`` (for archives) adds each finding's explanation, the trace of every firing
 and the whole catalogue inline, so the file explains itself without the library.
 """
 
@@ -15,22 +16,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from refugee_rules.result.assessment import DestinationSummary, EvidenceUsed, FactUsed, Firing, Metadata, Note, Outcome, StayCount
+from refugee_rules.result.assessment import DestinationSummary, EvidenceUsed, Firing, Metadata, Note, Outcome, StayCount
 from refugee_rules.result.catalogue import Catalogue
 from refugee_rules.options import DETAILS
 
-FORMAT_VERSION = "2.0"
-"""The version of the written shape; bumped when a field changes meaning."""
+FORMAT_VERSION = "2.1"
+"""The version of the written shape; bumped when a field changes meaning. 2.1: a finding's ``facts_used`` and
+``questions`` are fact paths; the values are in the case's ``facts``, and ``unknown`` says which were asked and
+not known."""
 Detail = Literal["compact", "full"]
 
 
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Question(_Value):
-    path: str = Field(description="A fact path still needed; its question is in the catalogue's facts.")
-    state: Literal["not_asked", "unknown"] = Field(description="unknown: asked, and the client does not know.")
 
 
 class Conflict(_Value):
@@ -42,10 +40,12 @@ class CompactFinding(_Value):
     id: str = Field(description="Finding id; its title, question and kind's words are in the catalogue.")
     kind: str
     answer: str = Field(description="The answer in the words of its kind.")
-    facts_used: list[FactUsed] = Field(default_factory=list)
+    facts_used: list[str] = Field(default_factory=list, description="Paths of the facts it rests on; values in the case's facts.")
     rules: list[str] = Field(default_factory=list, description="Rules that decided it (or, undecided, that could).")
     depends_on: list[str] = Field(default_factory=list)
-    questions: list[Question] = Field(default_factory=list, description="What would settle it, most direct first.")
+    questions: list[str] = Field(default_factory=list, description=(
+        "Fact paths that would settle it, most direct first; their questions are in the catalogue's facts. A path in "
+        "the case's unknown list was asked, and the client does not know."))
     notes: list[Note] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list, description="Findings whose sources disagree, and their answers.")
     stay: StayCount | None = None
@@ -68,6 +68,8 @@ class CompactAssessment(_Value):
     disclaimer: str
     metadata: Metadata
     outcome: Outcome
+    facts: dict[str, Any] = Field(default_factory=dict, description="The value of every fact a finding used, by path.")
+    unknown: list[str] = Field(default_factory=list, description="Fact paths a finding needs that the client answered 'unknown'.")
     findings: list[CompactFinding]
     evidence: list[EvidenceUsed] = Field(default_factory=list)
     destinations: list[DestinationSummary] = Field(default_factory=list)
@@ -86,9 +88,15 @@ def compact(assessment: Any, detail: str = "compact", catalogue: Catalogue | Non
         raise ValueError("detail='full' needs the catalogue of the rule book the assessment was made with")
     findings = [_compact_finding(f).model_copy(update={"explanation": f.explanation}) if full else _compact_finding(f)
                 for f in assessment.findings] if with_findings else []
+    facts: dict[str, Any] = {}
+    unknown: set[str] = set()
+    for f in assessment.findings:
+        for x in f.facts_used:
+            facts[x.path] = x.value
+        unknown.update(m.path for m in f.missing_facts if m.state == "unknown")
     return CompactAssessment.model_construct(
         format_version=FORMAT_VERSION, disclaimer=assessment.disclaimer, metadata=assessment.metadata,
-        outcome=assessment.outcome, findings=findings, evidence=assessment.evidence,
+        outcome=assessment.outcome, facts=dict(sorted(facts.items())), unknown=sorted(unknown), findings=findings, evidence=assessment.evidence,
         destinations=assessment.destinations, destination_notes=assessment.destination_notes,
         catalogue=catalogue if full and catalogue is not None else CatalogueRef.model_construct(
             rulesets_hash=assessment.metadata.rulesets_hash, how=CATALOGUE_HOW),
@@ -98,8 +106,8 @@ def compact(assessment: Any, detail: str = "compact", catalogue: Catalogue | Non
 
 def _compact_finding(f: Any) -> CompactFinding:
     return CompactFinding.model_construct(
-        id=f.id, kind=f.kind, answer=f.answer, facts_used=f.facts_used, rules=f.rules_fired, depends_on=f.depends_on,
-        questions=[Question.model_construct(path=m.path, state=m.state) for m in f.missing_facts],
+        id=f.id, kind=f.kind, answer=f.answer, facts_used=[x.path for x in f.facts_used], rules=f.rules_fired,
+        depends_on=f.depends_on, questions=[m.path for m in f.missing_facts],
         notes=f.notes, conflicts=[Conflict.model_construct(id=c.id, answer=c.answer) for c in f.conflicts],
         stay=f.stay, adverse=f.adverse, explanation=None,
     )
