@@ -19,7 +19,6 @@ import datetime as _dt
 from functools import cached_property
 from typing import Any, Literal
 
-from jinja2 import meta
 
 from refugee_rules.result.assessment import Answer, FindingStatus, Screening
 from refugee_rules.result.assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Note, Outcome, RedFlag,
@@ -32,7 +31,6 @@ from refugee_rules.options import STALE_AFTER_DAYS
 from refugee_rules.law.kinds import KINDS
 from refugee_rules.law.loader import RuleBook
 from refugee_rules.law.model import FindingDecl, StayLimit
-from refugee_rules.law.templates import ENVIRONMENT
 
 STAY_ENDING_DAYS = 30
 """A stay that ends within this many days of the as-of date is a red flag."""
@@ -54,11 +52,9 @@ def _missing_fact(path: str, state: str) -> MissingFact:
 
 def _template_paths(book: RuleBook, rule_id: str) -> frozenset[str]:
     """Every fact path an explanation template of the rule may read (all of a section it names)."""
-    rule = book.rules[rule_id]
-    names: set[str] = set()
-    for text in (rule.because, rule.because_not):
-        if text:
-            names |= meta.find_undeclared_variables(ENVIRONMENT.parse(text))
+    names = book.templates[(rule_id, True)].names | book.templates[(rule_id, False)].names
+    if not names:
+        return frozenset()
     return frozenset(p for p in catalogue() for n in names if p == n or p.startswith(n + "."))
 
 

@@ -29,7 +29,7 @@ from refugee_rules.law.conditions import (All, AnyOf, Condition, ConditionError,
                          parse)
 from refugee_rules.law.kinds import KINDS, opposite
 from refugee_rules.law.model import FindingDecl, RegimeMeta, Rule, RulesetFile, Source
-from refugee_rules.law.templates import ENVIRONMENT
+from refugee_rules.law.templates import ExplanationTemplate
 
 SOURCES_FILE = "sources.yaml"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader where built: same result, faster
@@ -403,7 +403,7 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
     for rule in rules.values():
         for held, text in ((True, rule.because), (False, rule.because_not or rule.because)):
             try:
-                templates[(rule.id, held)] = ENVIRONMENT.from_string(text)
+                templates[(rule.id, held)] = ExplanationTemplate(text)
             except TemplateSyntaxError as e:
                 problems.append(f"{label_of[rule.id]}: rule {rule.id}: explanation template: {e.message}")
     if problems:
