@@ -156,3 +156,14 @@ def test_stale_after_days_sets_when_regime_rules_are_flagged_as_possibly_outdate
                      "--stale-after-days", days)
         assert result.returncode == 0, result.stderr
         assert ("verify the current rules" in out.read_text(encoding="utf-8")) == expect_stale
+
+
+def test_destinations_on_the_command_line_are_the_options_destinations() -> None:
+    """--destinations is parsed by Options itself (any case, commas); a bad value is argparse's usage error, exit 2."""
+    ok = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--format", "json", "--engine", "compiled",
+             "--destinations", "am, ge")
+    assert ok.returncode == 0, ok.stderr
+    meta = json.loads(ok.stdout)["metadata"]
+    assert meta["scope"] == ["AM", "GE"] and set(meta["destinations"]) == {"AM", "GE"}
+    bad = run("assess", str(EXAMPLE), "--destinations", "g1")
+    assert bad.returncode == 2 and "--destinations" in bad.stderr and "'g1'" in bad.stderr and "Traceback" not in bad.stderr

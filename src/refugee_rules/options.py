@@ -57,6 +57,16 @@ def _destinations(value: Any) -> tuple[str, ...] | Literal["all"] | None:
     return tuple(value)
 
 
+def destinations_from_text(text: str) -> tuple[str, ...] | Literal["all"]:
+    """``all`` or ISO codes separated by commas, in any case, as typed on a command line (``ge,AM``)."""
+    if text.strip().lower() == "all":
+        return "all"
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise ProfileError([f"destinations: expected 'all' or ISO country codes separated by commas (GE,AM), got {text!r}"])
+    return _destinations(codes)  # type: ignore[return-value]
+
+
 def _choice(name: str, value: Any, allowed: tuple[str, ...], optional: bool) -> Any:
     if (value is None and optional) or value in allowed:
         return value

@@ -19,12 +19,12 @@ from pydantic import BaseModel
 from refugee_rules import __version__
 from refugee_rules.api import JURISDICTIONS, assess
 from refugee_rules.engine import ENGINES
-from refugee_rules.errors import RefugeeRulesError
+from refugee_rules.errors import ProfileError, RefugeeRulesError
 from refugee_rules.explain.explainer import STALE_AFTER_DAYS
 from refugee_rules.case.inputs import read_profile
 from refugee_rules.case.profile import CaseProfile
 from refugee_rules.result.compact import DETAILS
-from refugee_rules.options import Options
+from refugee_rules.options import Options, destinations_from_text
 from refugee_rules.views.report import DEPTHS, FORMATS, LANGUAGES, render
 from refugee_rules.law.loader import ALL_JURISDICTIONS, builtin_dir, load
 
@@ -59,13 +59,12 @@ DESTINATIONS_HELP = ("the regimes to answer: 'all' covered countries, or ISO cod
                      "now is always included); default: where the person is now and the profile's destinations")
 
 
-def _destinations(text: str) -> str | list[str]:
-    if text.strip().lower() == "all":
-        return "all"
-    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
-    if not codes or not all(len(c) == 2 and c.isalpha() for c in codes):
-        raise argparse.ArgumentTypeError(f"expected 'all' or ISO country codes separated by commas (GE,AM), got {text!r}")
-    return codes
+def _destinations(text: str) -> tuple[str, ...] | str:
+    """Options' own parsing, its message given to argparse (which names the option and exits 2)."""
+    try:
+        return destinations_from_text(text)
+    except ProfileError:
+        raise argparse.ArgumentTypeError(f"expected 'all' or ISO country codes separated by commas (GE,AM), got {text!r}") from None
 
 
 def _add_options(p: argparse.ArgumentParser, *, as_of: bool = True, lang: bool = True) -> None:
