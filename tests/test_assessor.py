@@ -105,3 +105,25 @@ def test_the_eu_layer_notes_the_presumption_it_adds_for_a_deserter_who_gives_no_
         assert noted == layer_notes(alone.findings, layered.findings, "EU")
         assert (noted["nexus_political_opinion"].before, noted["nexus_political_opinion"].after) == ("undetermined", "met")
         assert noted["nexus_political_opinion"].rules == ["eu.ez.nexus-presumption"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(flat=any_flat_profiles, as_of=AS_OF_DATES)
+def test_a_case_run_on_its_scoped_program_is_the_case_run_on_the_whole_program(flat, as_of) -> None:
+    """Scoping compiles only the productions the findings in scope can reach; the assessment is the same, trace and
+    all, whether the scoped program or the whole program of the date ran it."""
+    import refugee_rules.assessor as module
+
+    profile = nest(flat)
+    for engine in ENGINES:
+        scoped = Assessor(Options(engine=engine))
+        whole = Assessor(Options(engine=engine))
+        saved, module.SCOPED_PROGRAMS = module.SCOPED_PROGRAMS, 0  # every scope past the bound: the whole program
+        try:
+            by_whole = whole.assess(profile, as_of=as_of)
+        finally:
+            module.SCOPED_PROGRAMS = saved
+        by_scope = scoped.assess(profile, as_of=as_of)
+        assert len(scoped.scoped(as_of, scoped._scope(tuple(flat.get("destinations") or ()), flat.get("location.country"))).productions) \
+            < len(scoped.program(as_of).productions)
+        assert by_scope.model_dump() == by_whole.model_dump()

@@ -16,6 +16,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -36,12 +37,25 @@ from refugee_rules.law.loader import RuleBook, load
 ASSESSORS_KEPT = 16
 DAYS_KEPT = 512
 SCOPES_KEPT = 1024
+SCOPED_PROGRAMS = 64
+"""Programs cut to a scope that an Assessor compiles; past this, a new scope runs the whole program of its date.
+durable-rules keeps every ruleset it is given for the life of the process, so their number must stay bounded."""
 """Scopes (destinations of interest and current country) whose findings an Assessor remembers."""
 """As-of dates whose program an Assessor remembers (a timeline asks a few dozen; a server may be asked any)."""
 
 
 def profile_hash(profile: CaseProfile) -> str:
     return hashlib.sha256(profile.model_dump_json(exclude_none=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The findings a case is answered for (the law, the Russian side, the destinations in scope) and every rule
+    that can bear on them."""
+
+    findings: list[str]
+    closure: frozenset[str]  # those findings and every finding they read or are compared with, transitively
+    rules: frozenset[str]
 
 
 class Assessor:
@@ -54,7 +68,8 @@ class Assessor:
         self.memos = Memos(self.book)
         self._programs: dict[frozenset[str], Program] = {}  # one per set of rules in force: a handful in all
         self._by_day: OrderedDict[_dt.date, Program] = OrderedDict()
-        self._scopes: dict[tuple[tuple[str, ...], str | None], list[str]] = {}
+        self._scopes: dict[tuple[tuple[str, ...], str | None], Scoped] = {}
+        self._scoped_count = 0
         self._lock = threading.Lock()
 
     def program(self, day: _dt.date) -> Program:
@@ -63,14 +78,34 @@ class Assessor:
         found = self._by_day.get(day)
         if found is not None:
             return found
-        active = rules_in_force(self.book, day)
+        program = self._compiled(rules_in_force(self.book, day))
         with self._lock:
-            program = self._programs.get(active)
-            if program is None:
-                program = self._programs[active] = compile_rules(self.book, active)
             self._by_day[day] = program
             while len(self._by_day) > DAYS_KEPT:
                 self._by_day.popitem(last=False)
+        return program
+
+    def scoped(self, day: _dt.date, scope: Scoped) -> Program:
+        """The program of ``day`` cut down to the findings in scope and what they read: a case about Georgia does
+        not run the rules of 26 other countries (durable-rules' network cost grows with every production). The
+        findings in scope get exactly the productions they get in the whole program, so their answers are the same."""
+        whole = self.program(day)
+        active = frozenset(whole.active_rules & scope.rules)
+        with self._lock:
+            known = active in self._programs
+            if not known and self._scoped_count >= SCOPED_PROGRAMS:
+                return whole  # the same answers: only slower. Keeps durable-rules' registry of rulesets bounded
+            if not known:
+                self._scoped_count += 1
+        return self._compiled(active)
+
+    def _compiled(self, active: frozenset[str]) -> Program:
+        with self._lock:
+            program = self._programs.get(active)
+        if program is None:
+            built = compile_rules(self.book, active)
+            with self._lock:
+                program = self._programs.setdefault(active, built)
         return program
 
     def assess(self, profile: CaseProfile | Mapping[str, Any], *, as_of: _dt.date | None = None,
@@ -80,18 +115,22 @@ class Assessor:
         options, book = self.options, self.book
         case = profile_from_mapping(profile)
         day = as_of or options.day()
-        program = self.program(day)
         run = runner if runner is not None else self.backend
         facts = flatten(case, day)
+        here = facts.known.get("location.country")
+        wanted = list(facts.known.get("destinations") or [])
+        scope = self._scope(tuple(wanted), here)
+        # An incremental session (the interview) keeps the whole program: its scope moves with every answer about
+        # where the person is, and a new program would replay the session from the start.
+        program = self.scoped(day, scope) if runner is None else self.program(day)
         specs = catalogue()
         encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}
         fired = run.run(program, encoded)
-        explainer = Explainer(book, program, facts, fired, day, options.stale_after_days, run.name, self.memos)
-        here = facts.known.get("location.country")
-        wanted = list(facts.known.get("destinations") or [])
-        findings = explainer.findings(self._answered(tuple(wanted), here))  # in declaration order
+        explainer = Explainer(book, program, facts, fired, day, options.stale_after_days, run.name, self.memos,
+                              memo_program=self.program(day), only=scope.closure)
+        findings = explainer.findings(scope.findings)  # in declaration order
         if options.jurisdiction:  # say where the optional legal layer changed a Convention finding, and why
-            changed = self._layer_changes(explainer, findings, facts, encoded, day)
+            changed = self._layer_changes(findings, facts, encoded, day, scope)
             findings = [f.model_copy(update={"notes": [*f.notes, changed[f.id]]}) if f.id in changed else f
                         for f in findings]
         if options.layers:
@@ -114,35 +153,49 @@ class Assessor:
         )
         return result.made_with(book)
 
-    def _answered(self, wanted: tuple[str, ...], here: str | None) -> list[str]:
-        """The findings in scope for these destinations of interest and this current country (a caseload has few)."""
+    def _scope(self, wanted: tuple[str, ...], here: str | None) -> Scoped:
+        """The findings in scope for these destinations of interest and this current country (a caseload has few
+        such scopes), and the rules that can bear on them."""
         key = (wanted, here)
         found = self._scopes.get(key)
         if found is None:
-            found = answered(self.book, self.options.destinations, wanted, here)
+            ids = answered(self.book, self.options.destinations, wanted, here)
+            closure = self._closure(ids)
+            found = Scoped(ids, closure, frozenset(r.id for f in closure for r in self.book.rules_of(f)))
             with self._lock:
                 if len(self._scopes) >= SCOPES_KEPT:
                     self._scopes.pop(next(iter(self._scopes)))
                 self._scopes[key] = found
         return found
 
-    def base_program(self, day: _dt.date) -> Program:
-        """The program of ``day`` without the optional legal layer's rules: what the Convention rules alone say."""
-        active = frozenset(self.program(day).active_rules - self.book.jurisdiction_of.keys())
-        with self._lock:
-            program = self._programs.get(active)
-            if program is None:
-                program = self._programs[active] = compile_rules(self.book, active)
-        return program
+    def _closure(self, ids: list[str]) -> frozenset[str]:
+        """The findings in scope and every finding they read or are compared with, transitively."""
+        book = self.book
+        seen, stack = set(ids), list(ids)
+        while stack:
+            finding = stack.pop()
+            reached = set(book.findings[finding].conflicts_with) & book.findings.keys()
+            for rule in book.rules_of(finding):
+                reached |= book.findings_read(rule.id)
+            for other in reached - seen:
+                seen.add(other)
+                stack.append(other)
+        return frozenset(seen)
 
-    def _layer_changes(self, layered: Explainer, findings: list[Finding], facts: FactSet,
-                       encoded: dict[str, Any], day: _dt.date) -> dict[str, Note]:
+    def base_program(self, day: _dt.date, scope: Scoped | None = None) -> Program:
+        """The program of ``day`` (cut to ``scope``) without the optional legal layer's rules: what the Convention
+        rules alone say."""
+        program = self.program(day) if scope is None else self.scoped(day, scope)
+        return self._compiled(frozenset(program.active_rules - self.book.jurisdiction_of.keys()))
+
+    def _layer_changes(self, findings: list[Finding], facts: FactSet, encoded: dict[str, Any], day: _dt.date,
+                       scope: Scoped) -> dict[str, Note]:
         """What the optional legal layer changed, found in the same run: the Convention rules alone are evaluated
         on the same facts, and only a finding whose answer differs is explained without the layer."""
-        program = self.base_program(day)
+        program = self.base_program(day, scope)
         fired = self.backend.run(program, {p: v for p, v in encoded.items() if p in program.fact_paths})
         base = Explainer(self.book, program, facts, fired, day, self.options.stale_after_days, self.backend.name,
-                         self.memos)
+                         self.memos, memo_program=self.base_program(day))
         layer_only = self._layer_findings
         differ = [f.id for f in findings if f.id not in layer_only and base.answer_word(f.id) != f.answer]
         return layer_notes(base.findings(differ), [f for f in findings if f.id in set(differ)],

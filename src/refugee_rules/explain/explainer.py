@@ -162,14 +162,19 @@ def _grouped(productions: list[Production], attribute: str) -> dict[str, list[Pr
 
 class Explainer:
     def __init__(self, book: RuleBook, program: Program, facts: FactSet, fired: frozenset[str], as_of: _dt.date,
-                 stale_after_days: int = STALE_AFTER_DAYS, engine: str = "", memos: Memos | None = None):
+                 stale_after_days: int = STALE_AFTER_DAYS, engine: str = "", memos: Memos | None = None,
+                 memo_program: Program | None = None, only: frozenset[str] | None = None):
         self.book, self.program, self.facts, self.as_of = book, program, facts, as_of
         self.memos = memos if memos is not None else Memos(book)
         self.catalogue = build_catalogue(book)
         self.stale_after_days = stale_after_days
-        self.scope = (program, engine, as_of, stale_after_days)  # what every memo key of this case starts with
+        # What every memo key of this case starts with. ``program`` may be cut down to the case's scope; the whole
+        # program of the day names the memo entries, since a finding in scope gets the same productions in both.
+        self.scope = (memo_program or program, engine, as_of, stale_after_days)
         position, productions = program.position, program.productions
         self.fired = [productions[i] for i in sorted(position[pid] for pid in fired)]
+        if only is not None:  # the whole program may have run (an interview, a scope past the bound): what the scope fires
+            self.fired = [p for p in self.fired if p.finding in only]
         self._support: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     @cached_property
