@@ -138,8 +138,11 @@ def test_service_in_a_unit_involved_in_war_crimes_raises_1f_a_screening_not_a_fi
     assert raised.outcome.status == "refer_to_counsel"
     assert [h.finding for h in raised.outcome.stop_points] == ["exclusion_1f_a_unit_service"]
     assert "not a finding that Article 1F(a) applies" in raised.outcome.stop_points[0].message
+    assert raised.outcome.exclusion == "not_screened"  # never "no clause appears to apply" while it is open
+    assert raised.outcome.open_screening_questions >= 1
     cleared = run({**served, "exclusion": {**SCREENED_NO, "unit_service_serious_reasons": False}}, engine)
     assert cleared.answer("exclusion_1f_a_unit_service") == "does_not_apply" and not cleared.outcome.stop_points
+    assert cleared.outcome.exclusion == "does_not_apply"
     found = run({**served, "exclusion": {**SCREENED_NO, "unit_service_serious_reasons": True}}, engine)
     assert found.answer("exclusion_1f_a_unit_service") == "applies" and found.outcome.exclusion == "applies"
     no_unit = run({"military": {"deserted": True, "unit_involved_in_violations": False}, "exclusion": SCREENED_NO}, engine)

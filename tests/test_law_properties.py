@@ -136,6 +136,9 @@ def test_a_raised_1f_a_unit_screening_always_reaches_the_outcome(engine: str, fl
     assert result.outcome.status == "refer_to_counsel"
     assert "exclusion_1f_a_unit_service" in {h.finding for h in result.outcome.stop_points}
     assert result.answer("exclusion_1f_a_unit_service") in ("not_screened", "applies")  # never cleared by itself
+    assert result.outcome.exclusion != "does_not_apply"
+    if result.answer("exclusion_1f_a_unit_service") == "not_screened":
+        assert result.outcome.open_screening_questions >= 1
 
 
 @pytest.mark.parametrize("engine", ENGINES)
