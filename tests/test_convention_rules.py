@@ -15,11 +15,12 @@ EVADER = {
     "military": {"summoned": True, "evaded": True, "only_dislike_or_fear_of_combat": True,
                  "conscientious_objection": {"held": False}, "punishment_disproportionate_on_ground": False,
                  "conditions_of_service_abusive": False, "forced_recruitment_non_state": False,
-                 "recruited_as_child": False},
+                 "recruited_as_child": False, "objects_to_conduct_of_war": False,
+                 "recruitment_targeted_person_on_ground": False},
     "identity": {"ethnic_minority": False, "lgbtq": False},
     "political_activity": {"anti_war_statements": False, "petitions": False, "protests": False, "publications": False},
     "fear": {"fears_return": True, "harm_likely": True, "feared_harms": ["prosecution", "imprisonment"],
-             "agents": ["state"], "reasons_attributed": []},
+             "agents": ["state"], "reasons_attributed": [], "cumulative_measures_serious": False},
     "legal_cases": [],
 }
 
@@ -55,22 +56,24 @@ def test_country_evidence_is_read_only_through_the_workers_decision(engine: str)
     """Unreviewed evidence settles nothing; rejected evidence is not relied on; accepted evidence is listed."""
     buryat = {"nationalities": ["RU"], "location": {"country": "MN"}, "identity": {"ethnic_minority": True},
               "military": {"summoned": True, "evaded": True}}
+    # The group statistic is evidence of risk (E2b, HB ¶¶38-42), never by itself individual persecution (HB ¶169).
     unreviewed = assess(buryat, as_of=AS_OF, engine=engine)
-    assert unreviewed.answer("ms_discriminatory_recruitment") == "undetermined"
+    assert unreviewed.answer("fear_objective") == "undetermined"
     assert "country_evidence.ru_mongolic_peoples_disproportionately_targeted" in {
-        m.path for m in unreviewed.finding("ms_discriminatory_recruitment").missing_facts}
+        m.path for m in unreviewed.finding("fear_objective").missing_facts}
     assert unreviewed.evidence == []
     rejected = assess({**buryat, "country_evidence": {"ru_mongolic_peoples_disproportionately_targeted": "rejected",
                                                        "ru_mobilisation_national_republics": "rejected"}},
                       as_of=AS_OF, engine=engine)
-    assert rejected.answer("ms_discriminatory_recruitment") == "not_met"
-    assert {e.decision for e in rejected.evidence} == {"rejected"}
+    assert rejected.answer("coi_ru_mongolic_peoples_targeted") == "not_met"
+    assert rejected.answer("fear_objective") != "met"
     accepted = assess({**buryat, "country_evidence": {"ru_mongolic_peoples_disproportionately_targeted": "accepted"}},
                       as_of=AS_OF, engine=engine)
-    assert accepted.answer("ms_discriminatory_recruitment") == "met"
+    assert accepted.answer("fear_objective") == "met"
+    assert accepted.answer("ms_discriminatory_recruitment") == "undetermined"
     (item,) = accepted.evidence
     assert item.id == "coi_ru_mongolic_peoples_targeted" and item.decision == "accepted"
-    assert "ms_discriminatory_recruitment" in item.relied_on_by
+    assert "fear_objective" in item.relied_on_by
     assert any(c.source == "mmc-2024-matusevich" and c.quote for c in item.citations)
 
 
@@ -103,8 +106,10 @@ def test_cessation_and_1d_1e_and_article_33(engine: str) -> None:
     ceased = assess({**base, "cessation": {"circumstances_ceased": True, "compelling_reasons_previous_persecution": True}},
                     as_of=AS_OF, engine=engine)
     assert ceased.answer("cessation_1c5") == "does_not_apply"  # the compelling-reasons proviso
-    back = assess({**base, "cessation": {"voluntary_return": True}}, as_of=AS_OF, engine=engine)
+    back = assess({**base, "cessation": {"voluntary_return": True, "recognised_refugee": True}}, as_of=AS_OF, engine=engine)
     assert back.answer("cessation_1c4") == "applies" and back.outcome.status == "refer_to_counsel"
+    applicant = assess({**base, "cessation": {"voluntary_return": True, "recognised_refugee": False}}, as_of=AS_OF, engine=engine)
+    assert applicant.answer("cessation_1c4") == "does_not_apply"  # cessation presupposes recognition
     assert assess({**base, "exclusion": {"receives_un_agency_assistance": False}},
                   as_of=AS_OF, engine=engine).answer("article_1d") == "does_not_apply"
     flagged = assess({**base, "security": {"danger_to_host_security": True}}, as_of=AS_OF, engine=engine)

@@ -34,7 +34,12 @@ def test_every_source_profile_has_a_golden() -> None:
     named = {yaml.safe_load(p.read_text())["profile"] for p in GOLDEN}
     for required in ("igor-novosibirsk-bishkek", "vsevolod-georgia-on-foot", "nina-belyayeva-deputy",
                      "boris-anti-war-petitions", "chulpan-khamatova-petition", "buryat-man-mongolia",
-                     "evgeniy-remote-programmer", "deserter-mobilised", "gay-man-after-2023-designation", "mostly-empty"):
+                     "evgeniy-remote-programmer", "deserter-mobilised", "gay-man-after-2023-designation", "mostly-empty",
+                     # issue 14: the hard cases
+                     "evader-no-case-kazakhstan", "deserter-unit-accused-of-war-crimes", "return-visit-sick-mother",
+                     "consulate-passport-renewal", "witness-summons-anti-war-posts", "foreign-agent-journalist",
+                     "gay-man-no-case-2024", "stateless-former-resident", "dual-national-uncertain-protection",
+                     "buryat-evader-singled-out"):
         assert f"examples/profiles/{required}.yaml" in named, required
 
 

@@ -99,6 +99,12 @@ class Visa(_Section):
         "Schengen (uniform) visa or a national visa.", "Is it a Schengen visa or a national visa?"
     )
     issuing_state: Country | None = fact("State that issued the visa.", "Which state issued the visa?")
+    issued_by_other_schengen_state: Tri | None = fact(
+        "Whether the visa was issued by a Schengen state other than the one the person is in or is heading for, "
+        "where the worker knows that but not which state (leave issuing_state out then).",
+        "Was the visa issued by another Schengen state (even if you do not know which one)?",
+        "Was your visa issued by a different Schengen country from the one you are going to?",
+    )
     valid_from: Day | None = fact("First day of validity.", "From when is the visa valid?")
     valid_until: Day | None = fact("Last day of validity.", "Until when is the visa valid?")
 
@@ -243,6 +249,22 @@ class Military(_Section):
         "Whether the person faces forced recruitment by a non-state armed group (UNHCR Guidelines No. 10).",
         "Does a non-state armed group try to recruit the person by force?",
     )
+    objects_to_conduct_of_war: Tri | None = fact(
+        "Whether the person states that they do not wish to be associated with the military action because of how "
+        "it is conducted (acts contrary to the basic rules of human conduct), not only because they disagree with "
+        "its political justification or dislike combat (UNHCR Handbook ¶171).",
+        "Does the person state an objection to taking part in the war because of how it is conducted "
+        "(e.g. attacks on civilians, killing of prisoners)?",
+        "Why do you not want to take part in this war? Is it because of what the army does there?",
+    )
+    recruitment_targeted_person_on_ground: Tri | None = fact(
+        "Whether the person himself or herself was singled out for call-up, mobilisation or harsher treatment on "
+        "account of race, religion, nationality (ethnicity), social group or political opinion: persecution on a "
+        "Convention ground beyond the punishment (UNHCR Handbook ¶169). A statistic about the group is evidence of "
+        "risk, not this fact.",
+        "Was the person personally singled out for call-up or treated more harshly because of their ethnicity, "
+        "religion, opinion or group?",
+    )
     recruited_as_child: Tri | None = fact(
         "Whether the person was or would be recruited while under 18 (UNHCR Guidelines No. 10).",
         "Was (or would) the person be recruited while under 18?",
@@ -270,7 +292,79 @@ class PoliticalActivity(_Section):
 
 
 CaseKind = Literal["criminal", "administrative"]
-CaseStage = Literal["threatened", "investigation", "charged", "trial", "convicted", "closed"]
+CaseStage = Literal[
+    "threatened", "pre_investigation_check", "witness_summons", "administrative_protocol",
+    "investigation", "charged", "trial", "convicted", "closed",
+]
+"""Where a case stands. Before an investigation is opened: ``pre_investigation_check`` (a check of a report
+of a crime), ``witness_summons`` (summoned to be questioned as a witness), ``administrative_protocol`` (a
+protocol of an administrative offence drawn up)."""
+
+PenaltyConduct = Literal[
+    "draft_evasion", "desertion", "refusal_to_fight", "voluntary_surrender", "unauthorised_leaving_of_unit",
+    "anti_war_speech", "discrediting_army", "false_information_about_army", "foreign_agent_law",
+    "undesirable_organisation", "extremism", "other",
+]
+
+
+class PenaltyFaced(_Section):
+    """A penalty the person faces under the law of the country of nationality, whether or not a case is open."""
+
+    conduct: PenaltyConduct | Unknown | None = fact(
+        "What the penalty is for.", "For what conduct does the person face a penalty?"
+    )
+    article: str | None = Field(default=None, max_length=100,
+                                description="Article of the code, e.g. '328 Criminal Code' or '337 Criminal Code'.",
+                                json_schema_extra={"question": "Under which article of which code?"})
+    maximum_years: Annotated[float, Field(ge=0, le=100)] | Unknown | None = fact(
+        "Maximum penalty in years of imprisonment under that article.", "What is the maximum penalty in years?"
+    )
+    case_opened: Tri | None = fact(
+        "Whether a case (criminal or administrative) has been opened against the person for it.",
+        "Has a case been opened against the person for it?",
+        "Has a case been opened against you for this?",
+    )
+
+
+DesignationKind = Literal["foreign_agent", "undesirable_organisation", "extremist_list", "terrorist_list"]
+
+
+class Designation(_Section):
+    """A designation by the authorities of the country of nationality (registers kept by the Ministry of Justice
+    or the financial monitoring service), of the person or of an organisation they belong to or work with."""
+
+    kind: DesignationKind | Unknown | None = fact(
+        "Kind of designation: 'foreign agent', an 'undesirable' organisation, the list of extremists and terrorists, "
+        "or a terrorist list.",
+        "Which designation is it (foreign agent, 'undesirable' organisation, extremist or terrorist list)?",
+    )
+    of_person: Tri | None = fact(
+        "Whether the person is designated personally (true), or an organisation they belong to or work with (false).",
+        "Is the person designated personally, or an organisation they are involved with?",
+    )
+    date: Day | None = fact("Date of the designation.", "When was the designation made?",
+                            "When were you (or the organisation) designated?")
+
+
+VisitPurpose = Literal["family_illness_or_death", "family", "property_or_documents", "work", "holiday", "other"]
+
+
+class ReturnVisit(_Section):
+    """A visit back to the country of nationality (or former habitual residence) after leaving."""
+
+    from_date: Day | None = fact("First day of the visit.", "When did the visit start?", "When did you go back?")
+    until: Day | None = fact("Last day of the visit.", "When did the visit end?", "When did you leave again?")
+    purpose: VisitPurpose | Unknown | None = fact(
+        "Why the person went back.", "Why did the person go back?", "Why did you go back?"
+    )
+    harmed: Tri | None = fact(
+        "Whether the person was harmed, detained, questioned or threatened during the visit.",
+        "Was the person harmed, detained, questioned or threatened during the visit?",
+        "Did anything happen to you during the visit (detention, questioning, threats)?",
+    )
+    left_again: Tri | None = fact(
+        "Whether the person left the country again after the visit.", "Did the person leave the country again?"
+    )
 
 
 class LegalCase(_Section):
@@ -358,6 +452,12 @@ class Fear(_Section):
         "Whether the authorities of the country of nationality could and would protect the person.",
         "Could the authorities of the country protect the person?",
     )
+    cumulative_measures_serious: Tri | None = fact(
+        "The caseworker's assessment that the measures the person suffered or fears, taken together (fines, "
+        "detentions, searches, dismissal, threats, discrimination), amount to persecution on cumulative grounds, "
+        "though none does alone (UNHCR Handbook ¶¶53-55).",
+        "Taken together, do the measures against the person amount to persecution, though none does alone?",
+    )
     harm_likely: Tri | None = fact(
         "The caseworker's assessment that the feared harm is reasonably likely on return, "
         "from the person's profile and country information (the objective element).",
@@ -411,6 +511,13 @@ class Exclusion(_Section):
         "Do the authorities of the country where the person lives recognise them as having the rights and "
         "obligations of its nationals?",
     )
+    unit_service_serious_reasons: Tri | None = fact(
+        "Counsel's conclusion, for a person who served in a unit involved in war crimes or crimes against "
+        "humanity, on whether there are serious reasons for considering that they are individually responsible "
+        "(true) or not (false) (Art 1F(a)). Service in such a unit raises the question; it does not answer it.",
+        "Having weighed the person's own role in the unit, has counsel found serious reasons for considering that "
+        "they are individually responsible for the unit's crimes?",
+    )
     basis_only_persecutor_label: Tri | None = fact(
         "Whether the only information pointing to an Article 1F ground is the persecuting state's own charge or "
         "label (e.g. 'terrorism', 'extremism'), which is not by itself a serious reason for considering.",
@@ -420,7 +527,15 @@ class Exclusion(_Section):
 
 
 class Cessation(_Section):
-    """Facts relevant to Article 1C."""
+    """Facts relevant to Article 1C, which can end the refugee status of a person already recognised."""
+
+    recognised_refugee: Tri | None = fact(
+        "Whether the person has already been recognised as a refugee (by a state or by UNHCR). The cessation "
+        "clauses of Article 1C apply only to a recognised refugee; for an applicant, a return visit or contact with "
+        "the consulate bears on the fear instead.",
+        "Has the person already been recognised as a refugee (by a state or by UNHCR)?",
+        "Have you already been granted refugee status anywhere?",
+    )
 
     voluntary_return: Tri | None = fact(
         "Whether the person has voluntarily returned to and re-established in the country of nationality.",
@@ -429,6 +544,19 @@ class Cessation(_Section):
     new_passport_from_consulate: Tri | None = fact(
         "Whether the person voluntarily obtained a new national passport from their country's consulate after leaving.",
         "Has the person obtained a new passport from their country's consulate since leaving?",
+    )
+    passport_obtained_voluntarily: Tri | None = fact(
+        "Whether the person obtained or renewed the national passport of their own free will (not, for example, "
+        "on the instruction of the authorities of the country of refuge) (UNHCR Handbook ¶¶119-120).",
+        "Did the person obtain or renew the national passport of their own free will?",
+    )
+    passport_intention_rebutted: Tri | None = fact(
+        "Whether there is proof that, in obtaining the national passport, the person did not intend to put "
+        "themselves again under the protection of the country (e.g. obtained only to travel on or to get "
+        "documents, never used to return): the proof that rebuts the presumption (UNHCR Handbook ¶121).",
+        "Is there proof that the person did not intend, by getting the passport, to put themselves again under "
+        "the country's protection?",
+        "Why did you get (or renew) your passport at the consulate, and what have you used it for?",
     )
     new_nationality: Country | None = fact(
         "A nationality acquired after leaving.", "Has the person acquired a new nationality? Which?"
@@ -586,6 +714,25 @@ class CaseProfile(_Section):
     travel: Travel | None = Field(default=None, description="Departure and entry.")
     military: Military | None = Field(default=None, description="Military service situation.")
     political_activity: PoliticalActivity | None = Field(default=None, description="Political and public activity.")
+    penalties_faced: list[PenaltyFaced] | Unknown | None = fact(
+        "Penalties the person faces under the law of the country of nationality (article, maximum), whether or not "
+        "a case is open, e.g. for evasion or desertion. An empty list means: none.",
+        "What penalty does the person face on return, under which article, and has a case been opened?",
+        "What punishment could you face if you went back, and under which article?",
+    )
+    designations: list[Designation] | Unknown | None = fact(
+        "Designations by the authorities: 'foreign agent', an 'undesirable' organisation, extremist or terrorist "
+        "lists, with their dates. An empty list means: none.",
+        "Has the person (or an organisation they are involved with) been designated a 'foreign agent', "
+        "'undesirable', extremist or terrorist? When?",
+        "Have you or an organisation you work with been declared a 'foreign agent', 'undesirable', extremist or terrorist?",
+    )
+    return_visits: list[ReturnVisit] | Unknown | None = fact(
+        "Visits back to the country of nationality (or former habitual residence) after leaving: dates, purpose, "
+        "whether harmed, whether they left again. An empty list means: none.",
+        "Has the person gone back to their country since leaving? When, why, what happened, and did they leave again?",
+        "Have you been back to your country since you left?",
+    )
     legal_cases: list[LegalCase] | Unknown | None = fact(
         "Criminal or administrative cases against the person. An empty list means: none.",
         "Is there any criminal or administrative case against the person?",

@@ -467,7 +467,9 @@ class Explainer:
         ]
         order = {f.id: i for i, f in enumerate(findings)}
         hits.sort(key=lambda h: order[h.finding])  # in the order the findings are reported
-        required = [by_id[d.id] for d in self.book.findings.values() if d.required_screening and d.id in by_id]
+        hit = {h.finding for h in hits}
+        required = [by_id[d.id] for d in self.book.findings.values() if d.id in by_id and (
+            d.required_screening or (d.required_when_raised and d.id in hit))]
         clauses = [(d, by_id[d.id]) for d in self.book.findings.values()
                    if d.kind == "clause" and d.stop_point and d.id in by_id]
         cessation = [f for d, f in clauses if d.stop_point and d.stop_point.kind == "cessation"]

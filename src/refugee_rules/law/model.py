@@ -144,6 +144,9 @@ class FindingDecl(_Strict):
     required_screening: bool = Field(
         default=False, description="A clause the outcome must see screened: it reads likely_meets only when this "
         "clause does not apply (the Article 1F clauses).")
+    required_when_raised: bool = Field(
+        default=False, description="A clause the outcome must see screened once its stop-point is raised (service in a "
+        "unit involved in war crimes raises Article 1F(a)): it then counts as a required screening.")
 
 
 class RegimeMeta(_Strict):

@@ -76,8 +76,9 @@ def _who(profile: object) -> str:
     parts: list[str] = []
     nat = getattr(p, "nationalities", None)
     where = getattr(getattr(p, "location", None), "country", None)
-    nat_text = "/".join(nat) if isinstance(nat, list) and nat else "nationality not stated"
-    parts.append(f"{nat_text} national" + (f" in {country_name(where)}" if isinstance(where, str) and where != "unknown" else ""))
+    nat_text = ("/".join(nat) + " national" if isinstance(nat, list) and nat
+                else "stateless person" if nat == [] else "nationality not stated")  # [] means stateless
+    parts.append(nat_text + (f" in {country_name(where)}" if isinstance(where, str) and where != "unknown" else ""))
     tags = []
     pol = getattr(p, "political_activity", None)
     if pol is not None and any(v is True for _k, v in pol):
