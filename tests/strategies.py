@@ -9,11 +9,22 @@ Because the strategy reads the catalogue, a field added to the profile is genera
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from hypothesis import strategies as st
 
 from refugee_rules.case.facts import AS_OF, FactSpec, catalogue, nest  # noqa: F401 - nest is re-exported to the tests
+
+THOROUGH = os.environ.get("REFUGEE_RULES_TESTS") == "thorough"
+"""`make check` (and CI) sets REFUGEE_RULES_TESTS=thorough: every property at its full count of examples."""
+
+
+def examples(thorough: int) -> int:
+    """How many examples a property draws: ``thorough`` under `make check`, an eighth of it (at least 10) under
+    `make test`, so the everyday loop runs in minutes and every property still runs in both."""
+    return thorough if THOROUGH else max(10, thorough // 8)
+
 
 COUNTRIES = ["RU", "GE", "KZ", "KG", "AM", "IL", "FI", "DE", "UA", "TR", "MN", "AR", "US"]
 TEXTS = ["Orthodox", "Buddhist", "Buryat", "none", "Art 207.3", "distributing anti-war petitions"]

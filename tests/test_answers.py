@@ -19,7 +19,7 @@ from refugee_rules import assess
 from refugee_rules.views.report import ANSWER_LABEL, TONE_MARK, View, render
 from refugee_rules.law.kinds import KINDS
 
-from .strategies import AS_OF_DATES, any_flat_profiles, nest
+from .strategies import AS_OF_DATES, any_flat_profiles, examples, nest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = sorted((ROOT / "examples" / "profiles").glob("*.yaml"))
@@ -106,7 +106,7 @@ def test_the_headline_keeps_inclusion_and_exclusion_apart() -> None:
     assert assess(cleared, as_of="2024-03-01", engine="compiled").outcome.status == "likely_meets"
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(flat=any_flat_profiles, as_of=AS_OF_DATES)
 def test_a_raised_clause_or_flagged_risk_is_never_shown_as_good_news(flat: dict, as_of: dt.date) -> None:
     result = assess(nest(flat), as_of=as_of, engine="compiled")

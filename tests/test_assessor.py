@@ -19,7 +19,7 @@ from refugee_rules.engine import durable_available
 from refugee_rules.explain.evidence import layer_notes
 from refugee_rules.options import Options
 
-from .strategies import AS_OF_DATES, any_flat_profiles, nest
+from .strategies import AS_OF_DATES, any_flat_profiles, examples, nest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "refugee_rules"
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
@@ -71,7 +71,7 @@ def test_every_date_between_two_rule_changes_shares_one_program() -> None:
     assert a.program(dt.date(2022, 1, 1)) is before
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(flat=any_flat_profiles, as_of=AS_OF_DATES)
 def test_the_eu_layer_is_noted_in_one_run_as_assessing_twice_would_note_it(flat, as_of) -> None:
     """Art 9(2)(e) QD and EZ add ways for Convention findings to hold; the notes say which changed, from what to what,
@@ -107,7 +107,7 @@ def test_the_eu_layer_notes_the_presumption_it_adds_for_a_deserter_who_gives_no_
         assert noted["nexus_political_opinion"].rules == ["eu.ez.nexus-presumption"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(flat=any_flat_profiles, as_of=AS_OF_DATES)
 def test_a_case_run_on_its_scoped_program_is_the_case_run_on_the_whole_program(flat, as_of) -> None:
     """Scoping compiles only the productions the findings in scope can reach; the assessment is the same, trace and

@@ -13,7 +13,7 @@ from refugee_rules import assess, load_rulesets
 from refugee_rules.result.catalogue import build
 from refugee_rules.result.compact import CompactAssessment, compact, to_json
 
-from .strategies import AS_OF_DATES, any_flat_profiles, nest
+from .strategies import AS_OF_DATES, any_flat_profiles, examples, nest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = yaml.safe_load((ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml").read_text(encoding="utf-8"))
@@ -24,7 +24,7 @@ def test_the_demo_profiles_compact_json_is_at_most_26_kB() -> None:
     assert len(result.to_json().encode("utf-8")) <= 25_000  # 22.6 kB in format 2.1: each fact's value once per case
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(flat=any_flat_profiles, as_of=AS_OF_DATES)
 def test_assembled_json_is_byte_for_byte_the_models(flat: dict, as_of: dt.date) -> None:
     result = assess(nest(flat), as_of=as_of, engine="compiled")

@@ -19,9 +19,9 @@ from refugee_rules.explain.explainer import finding_reads
 from refugee_rules.explain.memo import Memo
 from refugee_rules.api import load_rulesets
 
-from .strategies import AS_OF_DATES, any_flat_profiles, nest
+from .strategies import AS_OF_DATES, any_flat_profiles, examples, nest
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

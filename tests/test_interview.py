@@ -11,7 +11,7 @@ from refugee_rules import ProfileError, assess
 from refugee_rules.case.facts import catalogue
 from refugee_rules.frontends.interview import InterviewSession
 
-from .strategies import CLAIM, fact_value, legal_paths
+from .strategies import CLAIM, examples, fact_value, legal_paths
 
 AS_OF = "2024-03-01"
 PATHS = legal_paths()
@@ -31,7 +31,7 @@ def _same(session: InterviewSession) -> None:
     assert session.assessment().model_dump() == full.model_dump()
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=st.sampled_from([{}, {"nationalities": ["RU"]}, {"nationalities": ["RU"], "location": {"country": "GE"}}]),
        answers=st.lists(answer(), min_size=1, max_size=6))
 def test_incremental_durable_equals_a_full_assessment_after_every_answer(start, answers):

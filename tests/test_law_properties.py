@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from refugee_rules import EngineError, assess
 
-from .strategies import AS_OF_DATES, any_flat_profiles, legal_paths, nest
+from .strategies import AS_OF_DATES, any_flat_profiles, examples, legal_paths, nest
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _durable_available() -> bool:

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from refugee_rules import assess
 from refugee_rules.api import load_rulesets
 
-from .strategies import AS_OF_DATES, COUNTRIES, any_flat_profiles, nest
+from .strategies import AS_OF_DATES, COUNTRIES, any_flat_profiles, examples, nest
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINE = "compiled"
 F1 = ("exclusion.war_crimes_or_crimes_against_humanity", "exclusion.serious_non_political_crime",
       "exclusion.acts_contrary_to_un_purposes")

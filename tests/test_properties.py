@@ -19,9 +19,9 @@ from refugee_rules.engine.ir import finding_token
 from refugee_rules.api import load_rulesets
 from refugee_rules.law.kinds import KINDS
 
-from .strategies import AS_OF_DATES, any_flat_profiles, full_flat_profiles, nest
+from .strategies import AS_OF_DATES, any_flat_profiles, examples, full_flat_profiles, nest
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # The invariants run on the default backend (durable-rules where it imports); the differential property
 # below shows the compiled backend gives identical assessments, so they hold for it too.
 ENGINES = ["durable" if durable_available() else "compiled"]

@@ -10,6 +10,8 @@ from refugee_rules import assess
 from refugee_rules.frontends.cli import main
 from refugee_rules.case.facts import catalogue
 from refugee_rules.tasks.questions import questions
+
+from .strategies import examples
 from tests.strategies import flat_profiles, nest
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "profiles" / "boris-anti-war-petitions.yaml"
@@ -45,7 +47,7 @@ def test_questions_cli(capsys):
     assert out.startswith("1. ") and "Спросите клиента" in out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(flat_profiles())
 def test_answering_is_needed_for_every_open_question(flat):
     """Every question names a fact the profile does not give, and a finding is undetermined only with a question

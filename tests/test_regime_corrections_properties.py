@@ -17,9 +17,9 @@ from refugee_rules import assess
 from refugee_rules.engine import durable_available
 from refugee_rules.api import load_rulesets
 
-from .strategies import any_flat_profiles, nest
+from .strategies import any_flat_profiles, examples, nest
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
 BOOK = load_rulesets()
 REGIME_RULES = [r for r in BOOK.rules.values() if r.id.startswith("regime.")]

@@ -14,9 +14,9 @@ from refugee_rules.law.kinds import KINDS
 from refugee_rules.engine import durable_available
 from refugee_rules.api import load_rulesets
 
-from .strategies import any_flat_profiles, nest
+from .strategies import any_flat_profiles, examples, nest
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
 BOOK = load_rulesets()
 REGIME_RULES = [r for r in BOOK.rules.values() if r.id.startswith("regime.")]

@@ -14,6 +14,8 @@ from refugee_rules.case.inputs import read_profile
 from refugee_rules.views.report import FORMATS, render
 from refugee_rules.views.i18n import catalog, content_texts, missing, template_messages
 from refugee_rules.api import load_rulesets
+
+from .strategies import examples
 from tests.strategies import flat_profiles, nest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,7 +218,7 @@ def test_html_has_a4_print_css_and_inline_svg_checklist(boris):
         assert f"status-{f.answer}" in html
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(flat_profiles())
 def test_every_generated_profile_renders_in_every_format_and_language(flat):
     a = assess(nest(flat), as_of="2024-03-01", engine="compiled")
