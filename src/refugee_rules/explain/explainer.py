@@ -36,7 +36,7 @@ STAY_ENDING_DAYS = 30
 """A stay that ends within this many days of the as-of date is a red flag."""
 STAY_FACTS = ("location.country", "location.since", "travel.entry_date")
 """What a stay is counted from: where the person is, and since when."""
-CACHE_SIZE = 4096
+CACHE_SIZE = 16384
 """Explained findings (and firings) kept, over all programs and engines; the oldest go first. Bounded so that a
 long caseload runs in flat memory (see benchmarks/README.md)."""
 

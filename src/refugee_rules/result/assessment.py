@@ -186,7 +186,7 @@ class Finding(_Value):
     conflict_note: str | None = None
     doubt: str | None = Field(default=None, description="A claim: why its source doubts it. A claim opens nothing.")
     stay: StayCount | None = Field(default=None, description="A stay allowed where the person is: days used and left.")
-    _written: bytes | None = PrivateAttr(default=None)
+    _written: Any = PrivateAttr(default=None)  # its compact JSON pieces (result.compact), kept with the shared value
     """This finding's compact JSON, kept with the (memoised, shared) value itself; a copy starts without it."""
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Finding:

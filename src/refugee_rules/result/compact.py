@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic_core import to_json as to_json_bytes
 
 from refugee_rules.result.assessment import DestinationSummary, EvidenceUsed, Firing, Metadata, Note, Outcome, StayCount
 from refugee_rules.result.catalogue import Catalogue
@@ -90,7 +91,7 @@ def compact(assessment: Any, detail: str = "compact", catalogue: Catalogue | Non
                 for f in assessment.findings] if with_findings else []
     facts: dict[str, Any] = {}
     unknown: set[str] = set()
-    for f in assessment.findings:
+    for f in assessment.findings if with_findings else ():
         for x in f.facts_used:
             facts[x.path] = x.value
         unknown.update(m.path for m in f.missing_facts if m.state == "unknown")
@@ -113,13 +114,21 @@ def _compact_finding(f: Any) -> CompactFinding:
     )
 
 
-def _finding_bytes(f: Any) -> bytes:
-    """A finding's compact JSON, written once per (memoised, shared) finding: cases of a caseload share most."""
+Pieces = tuple[bytes, tuple[tuple[str, bytes], ...], tuple[str, ...]]
+
+
+def _pieces(f: Any) -> Pieces:
+    """A finding's compact JSON, the JSON of each fact it used (for the case's ``facts``) and the paths it needs that
+    were answered "unknown": written once per (memoised, shared) finding, since cases of a caseload share most."""
     private = f.__pydantic_private__  # read directly: pydantic's attribute lookup of a private attribute is slow
     written = private.get("_written")
     if written is None:
         value = _compact_finding(f)
-        written = private["_written"] = value.__pydantic_serializer__.to_json(value, exclude_defaults=True)
+        written = private["_written"] = (
+            value.__pydantic_serializer__.to_json(value, exclude_defaults=True),
+            tuple((x.path, to_json_bytes(x.value)) for x in f.facts_used),
+            tuple(m.path for m in f.missing_facts if m.state == "unknown"),
+        )
     return written  # type: ignore[no-any-return]
 
 
@@ -144,11 +153,25 @@ def to_json(assessment: Any, detail: str = "compact", catalogue: Catalogue | Non
     if detail != "compact" or indent is not None:
         return compact(assessment, detail, catalogue).model_dump_json(indent=indent, exclude_defaults=True)
     value = compact(assessment, "compact", None, with_findings=False)
+    pieces = [_pieces(f) for f in assessment.findings]
+    facts: dict[str, bytes] = {}
+    unknown: set[str] = set()
+    for _, used, asked in pieces:
+        facts.update(used)
+        unknown.update(asked)
     parts: list[bytes] = []
     defaults = _defaults()
     for name in CompactAssessment.model_fields:
         if name == "findings":
-            item = b"[" + b",".join(_finding_bytes(f) for f in assessment.findings) + b"]"
+            item = b"[" + b",".join(piece[0] for piece in pieces) + b"]"
+        elif name == "facts":
+            if not facts:
+                continue
+            item = b"{" + b",".join(to_json_bytes(path) + b":" + facts[path] for path in sorted(facts)) + b"}"
+        elif name == "unknown":
+            if not unknown:
+                continue
+            item = to_json_bytes(sorted(unknown))
         else:
             field_value = getattr(value, name)
             if name in defaults and field_value == defaults[name]:
