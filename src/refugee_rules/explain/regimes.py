@@ -35,21 +35,44 @@ def covered(book: RuleBook) -> list[str]:
     return sorted(code for code, m in book.regimes.items() if m.covered and code not in (ORIGIN, REGION))
 
 
+def routes(book: RuleBook) -> frozenset[str]:
+    """The document-route entry findings of the rule book (their ``refused`` is a route closed, not a refusal)."""
+    found = book.__dict__.get("_routes")
+    if found is None:
+        found = book.__dict__["_routes"] = frozenset(
+            fid for fid, d in book.findings.items() if d.kind == "entry" and d.question in ROUTE_QUESTIONS)
+    return found
+
+
 def destination_of(finding: Finding) -> str | None:
     """The destination a regime finding is about (its ``regime:XX`` group), or None for the law."""
     return finding.group.split(":", 1)[1] if finding.group.startswith("regime:") else None
 
 
-def entry_answer(items: Sequence[Finding]) -> str:
-    """allowed if an uncontested reported entry route fits; else refused, visa_required or undetermined."""
+ROUTE_QUESTIONS = frozenset({"entry.internal_passport", "entry.travel_passport"})
+"""Document routes: an entry finding answering whether one document opens entry. Its ``refused`` says only that
+this route does not apply to the documents held, not that the person is refused entry."""
+
+
+def entry_answer(items: Sequence[Finding], routes: frozenset[str] = frozenset()) -> str:
+    """allowed if an uncontested reported entry route fits; else refused, visa_required or undetermined.
+
+    ``routes`` are the ids of document-route findings (see :data:`ROUTE_QUESTIONS`). A closed route is not a
+    refusal: the summary reads ``refused`` from closed routes only when every route of the destination is closed on
+    the stated facts; while one is undetermined (a document fact not stated or unknown) it stays undetermined.
+    A refusal of a rule that names this person (a ban) or a visa requirement decides on its own."""
     entry = [f for f in items if f.kind == "entry"]
     contested = {f.id for f in entry if f.answer == "allowed"
                  and any(c.kind == "entry" and c.answer in ("refused", "visa_required") for c in f.conflicts)}
     if any(f.answer == "allowed" and f.id not in contested for f in entry):
         return "allowed"
+    decided = [f for f in entry if f.id not in routes]
     for word in ("refused", "visa_required"):
-        if any(f.answer == word for f in entry):
+        if any(f.answer == word for f in decided):
             return word
+    route = [f for f in entry if f.id in routes]
+    if route and all(f.answer == "refused" for f in route):
+        return "refused"
     return "undetermined"
 
 
@@ -141,7 +164,7 @@ def arrange(
                     summary=f"{meta.note or 'Not covered by the sources.'} Covered destinations: {', '.join(have_rules)}.",
                 ))
             continue
-        entry = entry_answer(items)
+        entry = entry_answer(items, routes(book))
         risks = [f for f in items if f.kind == "risk" and f.answer == "flagged"]
         stay = next((f.stay for f in items if f.stay is not None), None)
         conflicts = sorted({f.id for f in items if f.conflicts})
