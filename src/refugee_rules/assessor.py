@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from functools import cached_property
@@ -25,17 +26,21 @@ from refugee_rules.engine import Backend, backend
 from refugee_rules.engine.ir import Program, compile_rules, rules_in_force
 from refugee_rules.explain.evidence import evidence_relied_on, layer_notes
 from refugee_rules.explain.explainer import Explainer, Memos
-from refugee_rules.case.facts import FactSet, catalogue, encode, flatten
+from refugee_rules.case.facts import FactSet, encode, fact_specs, flatten, with_derived
 from refugee_rules.case.inputs import profile_from_mapping
 from refugee_rules.explain.layers import custom_layer_notes
 from refugee_rules.options import Options
 from refugee_rules.case.profile import CaseProfile
-from refugee_rules.explain.regimes import answered, arrange
+from refugee_rules.explain.regimes import DATASET_QUESTION, answered, arrange, covered, selected
 from refugee_rules.law.loader import RuleBook, load
 
 ASSESSORS_KEPT = 16
 DAYS_KEPT = 512
 SCOPES_KEPT = 1024
+PROGRAMS_KEPT = 256
+DATASET_PART = 12
+"""Destinations of the Passport Index dataset whose rules one engine run takes (see Assessor.parts)."""
+"""Compiled programs kept: one per set of rules in force and of destinations the dataset answers."""
 """Scopes (destinations of interest and current country) whose findings an Assessor remembers."""
 """As-of dates whose program an Assessor remembers (a timeline asks a few dozen; a server may be asked any)."""
 
@@ -52,26 +57,78 @@ class Assessor:
         self.book: RuleBook = book if book is not None else load_book(options)
         self.backend: Backend = backend(options.engine)
         self.memos = Memos(self.book)
-        self._programs: dict[frozenset[str], Program] = {}  # one per set of rules in force: a handful in all
-        self._by_day: OrderedDict[_dt.date, Program] = OrderedDict()
+        self._programs: dict[frozenset[str], Program] = {}  # one per set of rules in force (and dataset destinations)
+        self._by_day: OrderedDict[tuple[_dt.date, tuple[str, ...] | None], Program] = OrderedDict()
         self._scopes: dict[tuple[tuple[str, ...], str | None], list[str]] = {}
+        self._parts: weakref.WeakKeyDictionary[Program, tuple[Program, ...]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def program(self, day: _dt.date) -> Program:
+    def program(self, day: _dt.date, answered: tuple[str, ...] | None = None) -> Program:
         """The program of the rules in force on ``day``: compiled once per set of rules in force, so every date
-        between two rule changes shares one program (and its memos)."""
-        found = self._by_day.get(day)
+        between two rule changes shares one program (and its memos).
+
+        ``answered`` (the destinations answered; None: every covered one) keeps the Passport Index dataset's rules
+        (``rulesets/passport-index/entry.yaml``, one finding for each of some two hundred destinations) to those
+        destinations: their facts are derived only for the destinations answered, so the rules of the others could
+        never fire, and leaving them out keeps the program within what durable-rules compiles."""
+        key = (day, answered)
+        found = self._by_day.get(key)
         if found is not None:
             return found
-        active = rules_in_force(self.book, day)
+        codes = set(covered(self.book) if answered is None else answered)
+        active = frozenset(r for r in rules_in_force(self.book, day)
+                           if (code := self._dataset_rules.get(r)) is None or code in codes)
+        program = self._compiled(active)
         with self._lock:
-            program = self._programs.get(active)
-            if program is None:
-                program = self._programs[active] = compile_rules(self.book, active)
-            self._by_day[day] = program
+            self._by_day[key] = program
             while len(self._by_day) > DAYS_KEPT:
                 self._by_day.popitem(last=False)
         return program
+
+    def _compiled(self, active: frozenset[str]) -> Program:
+        with self._lock:
+            program = self._programs.get(active)
+            if program is None:
+                while len(self._programs) >= PROGRAMS_KEPT:  # a memo key keeps its own program alive
+                    self._programs.pop(next(iter(self._programs)))
+                program = self._programs[active] = compile_rules(self.book, active)
+        return program
+
+    def parts(self, program: Program) -> tuple[Program, ...]:
+        """The program as the backend runs it: whole while it holds the rules of at most ``DATASET_PART`` of the
+        Passport Index dataset's destinations, else with those rules apart, in groups of that many destinations. Those findings read facts only and no finding reads them, so each
+        part fires exactly the productions the whole program would; durable-rules does not compile a ruleset much
+        larger than the rest of the rules together (measured: registration never returns), so the parts keep each
+        ruleset small. Both backends run the same parts."""
+        found = self._parts.get(program)
+        if found is not None:
+            return found
+        dataset = self._dataset_rules
+        codes = sorted({dataset[r] for r in program.active_rules if r in dataset})
+        if len(codes) <= DATASET_PART:  # the usual case (a few destinations): one run, one engine session
+            found = (program,)
+        else:
+            main = frozenset(r for r in program.active_rules if r not in dataset)
+            groups = [set(codes[i:i + DATASET_PART]) for i in range(0, len(codes), DATASET_PART)]
+            found = (self._compiled(main),) + tuple(
+                self._compiled(frozenset(r for r in program.active_rules if dataset.get(r) in g)) for g in groups)
+        with self._lock:
+            self._parts[program] = found
+        return found
+
+    def run(self, runner: Backend, program: Program, encoded: dict[str, Any]) -> frozenset[str]:
+        """The productions of ``program`` that fire on these facts, part by part (see :meth:`parts`)."""
+        fired: frozenset[str] = frozenset()
+        for part in self.parts(program):
+            fired |= runner.run(part, {p: v for p, v in encoded.items() if p in part.fact_paths})
+        return fired
+
+    @cached_property
+    def _dataset_rules(self) -> dict[str, str]:
+        """Rule id -> destination, for the rules of the dataset's per-destination findings."""
+        book = self.book
+        return {r.id: decl.destination for fid, decl in book.findings.items()
+                if decl.question == DATASET_QUESTION and decl.destination for r in book.rules_of(fid)}
 
     def assess(self, profile: CaseProfile | Mapping[str, Any], *, as_of: _dt.date | None = None,
                runner: Backend | None = None) -> Assessment:
@@ -80,18 +137,21 @@ class Assessor:
         options, book = self.options, self.book
         case = profile_from_mapping(profile)
         day = as_of or options.day()
-        program = self.program(day)
         run = runner if runner is not None else self.backend
         facts = flatten(case, day)
-        specs = catalogue()
-        encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}
-        fired = run.run(program, encoded)
-        explainer = Explainer(book, program, facts, fired, day, options.stale_after_days, run.name, self.memos)
         here = facts.known.get("location.country")
         wanted = list(facts.known.get("destinations") or [])
+        scope = selected(options.destinations, wanted, here)  # the dataset is read for the destinations answered
+        codes = None if scope is None else tuple(scope)
+        program = self.program(day, codes)
+        facts = with_derived(facts, day, covered(book) if scope is None else scope)
+        specs = fact_specs()
+        encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}
+        fired = self.run(run, program, encoded)
+        explainer = Explainer(book, program, facts, fired, day, options.stale_after_days, run.name, self.memos)
         findings = explainer.findings(self._answered(tuple(wanted), here))  # in declaration order
         if options.jurisdiction:  # say where the optional legal layer changed a Convention finding, and why
-            changed = self._layer_changes(explainer, findings, facts, encoded, day)
+            changed = self._layer_changes(explainer, findings, facts, encoded, day, codes)
             findings = [f.model_copy(update={"notes": [*f.notes, changed[f.id]]}) if f.id in changed else f
                         for f in findings]
         if options.layers:
@@ -126,21 +186,16 @@ class Assessor:
                 self._scopes[key] = found
         return found
 
-    def base_program(self, day: _dt.date) -> Program:
+    def base_program(self, day: _dt.date, answered: tuple[str, ...] | None = None) -> Program:
         """The program of ``day`` without the optional legal layer's rules: what the Convention rules alone say."""
-        active = frozenset(self.program(day).active_rules - self.book.jurisdiction_of.keys())
-        with self._lock:
-            program = self._programs.get(active)
-            if program is None:
-                program = self._programs[active] = compile_rules(self.book, active)
-        return program
+        return self._compiled(frozenset(self.program(day, answered).active_rules - self.book.jurisdiction_of.keys()))
 
     def _layer_changes(self, layered: Explainer, findings: list[Finding], facts: FactSet,
-                       encoded: dict[str, Any], day: _dt.date) -> dict[str, Note]:
+                       encoded: dict[str, Any], day: _dt.date, answered: tuple[str, ...] | None) -> dict[str, Note]:
         """What the optional legal layer changed, found in the same run: the Convention rules alone are evaluated
         on the same facts, and only a finding whose answer differs is explained without the layer."""
-        program = self.base_program(day)
-        fired = self.backend.run(program, {p: v for p, v in encoded.items() if p in program.fact_paths})
+        program = self.base_program(day, answered)
+        fired = self.run(self.backend, program, {p: v for p, v in encoded.items() if p in program.fact_paths})
         base = Explainer(self.book, program, facts, fired, day, self.options.stale_after_days, self.backend.name,
                          self.memos)
         layer_only = self._layer_findings

@@ -22,6 +22,7 @@ from typing import Literal
 from refugee_rules.result.assessment import DestinationSummary, Finding, RedFlag
 from refugee_rules.explain.explainer import STAY_ENDING_DAYS
 from refugee_rules.law.loader import RuleBook
+from refugee_rules.law.templates import country_name
 
 ORIGIN = "RU"  # the Russian side: documents and exit, always shown
 REGION = "EU"  # the EU as a whole: shown with any member state
@@ -49,6 +50,8 @@ def destination_of(finding: Finding) -> str | None:
     return finding.group.split(":", 1)[1] if finding.group.startswith("regime:") else None
 
 
+DATASET_QUESTION = "entry.passport_index"
+"""The question of the Passport Index dataset's finding of each destination (rulesets/passport-index/entry.yaml)."""
 ROUTE_QUESTIONS = frozenset({"entry.internal_passport", "entry.travel_passport"})
 """Document routes: an entry finding answering whether one document opens entry. Its ``refused`` says only that
 this route does not apply to the documents held, not that the person is refused entry."""
@@ -84,8 +87,13 @@ def _stale(items: Sequence[Finding], as_of: _dt.date, stale_after_days: int) -> 
     return oldest if oldest > stale_after_days else None
 
 
-def _summary(entry: str, risks: list[Finding], conflicts: list[str], stale: bool) -> str:
-    parts = [{
+DATASET_ONLY = ("From the Passport Index dataset alone: the source articles encode nothing for this country, so there "
+                "is no document-type, ban or risk information.")
+
+
+def _summary(entry: str, risks: list[Finding], conflicts: list[str], stale: bool, dataset_only: bool = False) -> str:
+    parts = [DATASET_ONLY] if dataset_only else []
+    parts += [{
         "allowed": "Entry: allowed on a reported route that fits the documents held.",
         "refused": "Entry: refused by a reported rule on the documents held.",
         "visa_required": "Entry: a visa is required.",
@@ -114,11 +122,13 @@ def answered(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: s
     """The findings to explain: the law, the Russian side, and the regimes of the destinations in scope (with the
     EU as a whole beside any member state), in declaration order. Nothing else is explained, so nothing is paid for."""
     codes = selected(scope, wanted, here)
-    keep = None if codes is None else set(codes) | {ORIGIN} | ({REGION} if EU_MEMBERS & set(codes) else set())
+    if codes is None:  # every covered destination (a regime file); the dataset alone answers only when asked
+        codes = list(book.regimes)
+    keep = set(codes) | {ORIGIN} | ({REGION} if EU_MEMBERS & set(codes) or scope == "all" else set())
     out = []
     for fid, decl in book.findings.items():
         code = decl.group.split(":", 1)[1] if decl.group.startswith("regime:") else None
-        if code is None or keep is None or code in keep:
+        if code is None or code in keep:
             out.append(fid)
     return out
 
@@ -180,9 +190,11 @@ def arrange(
                     flags.append(RedFlag(code="stay_ending", finding=stay_finding, destination=code, days=stay.days_left))
         if stale is not None:
             flags.append(RedFlag(code="stale_source", destination=code, days=stale))
+        dataset_only = meta is None or not meta.covered  # the dataset's finding is all there is
         summary = DestinationSummary(
-            code=code, name=meta.name if meta else code, covered=True, entry=entry, here=is_here, stay=stay,
-            summary=_summary(entry, risks, conflicts, stale is not None),
+            code=code, name=meta.name if meta else country_name(code).rsplit(" (", 1)[0], covered=True, entry=entry,
+            here=is_here, stay=stay, dataset_only=dataset_only,
+            summary=_summary(entry, risks, conflicts, stale is not None, dataset_only),
             findings=[f.id for f in items if f.role == "regime"], risks_flagged=[f.id for f in risks],
             conflicts=conflicts, stale=stale is not None,
         )
