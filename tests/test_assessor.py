@@ -27,6 +27,8 @@ ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
 PACKAGE_CONSTANTS = {
     # tables built from the installed package alone (its models, catalogs and templates), never from rules or cases
     "case/facts.py:catalogue",
+    # the Passport Index extract shipped with the package, and the derived facts it defines (never a case's)
+    "case/passport_index.py:dataset", "case/facts.py:fact_specs",
     "result/compact.py:_defaults", "result/compact.py:_adapter",
     "views/i18n.py:catalog", "views/i18n.py:translations", "views/i18n.py:_countries",
     "views/report.py:_rule_env", "views/report.py:_env",

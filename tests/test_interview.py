@@ -53,15 +53,18 @@ def test_adding_answers_adds_to_one_session_and_editing_replays():
     with InterviewSession({"nationalities": ["RU"]}, as_of=AS_OF, engine="durable") as s:
         r = s._runner
         assert (r.adds, r.replays) == (0, 1)
+        # a new country in scope brings that destination's Passport Index rules: another program, so a replay
         s.answer("location.country", "GE")
+        assert (r.adds, r.replays) == (0, 2)
+        s.answer("documents.internal_passport", "yes")
         s.answer("fear.fears_return", "yes")
         s.answer("fear.agents", "state")  # a list: its elements before it, still an add
-        assert (r.adds, r.replays) == (3, 1)
+        assert (r.adds, r.replays) == (3, 2)
         assert r.asserted_last == 1  # only the new list fact (fear.agents has no element patterns)
         s.answer("location.country", "KZ")  # an edit
-        assert r.replays == 2
-        s.answer("fear.fears_return", "unknown")  # a withdrawal
         assert r.replays == 3
+        s.answer("fear.fears_return", "unknown")  # a withdrawal
+        assert r.replays == 4
         _same(s)
 
 

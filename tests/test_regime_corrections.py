@@ -145,6 +145,10 @@ def test_passport_index_says_nothing_outside_its_snapshot_dates(engine: str) -> 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_dual_national_is_not_told_a_visa_is_required_on_the_russian_passport_alone(engine: str) -> None:
+    """The dataset answers for the better of their passports, and says which (issue 13, item 4)."""
     dual = _with(TRAVELLER, nationalities=["RU", "IL"])
     a = assess(dual, as_of="2024-03-01", engine=engine, destinations=["EE"])
-    assert a.answer("regime.ee.entry.passport_index") == "undetermined"
+    dataset = a.finding("regime.ee.entry.passport_index")
+    assert dataset.answer == "allowed"
+    note = next(n for n in dataset.notes if n.code == "dataset_requirement")
+    assert note.passport == "IL" and note.requirement == "visa_free" and note.passports == ["RU", "IL"]

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
 from refugee_rules.api import load_rulesets
+from refugee_rules.case.facts import derived_inputs
 
 from .strategies import any_flat_profiles, examples, nest
 
@@ -24,8 +25,11 @@ ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
 BOOK = load_rulesets()
 REGIME_RULES = [r for r in BOOK.rules.values() if r.id.startswith("regime.")]
 _BOUNDS = {b.date for r in REGIME_RULES for b in (r.valid_from, r.valid_until) if b}
+# The Passport Index dataset's snapshots (a requirement changes on a snapshot date) and the day before each.
+SNAPSHOTS = set(__import__("refugee_rules.case.passport_index", fromlist=["dataset"]).dataset().snapshots)
 GRID = sorted({dt.date(y, m, 1) for y in range(2022, 2027) for m in range(1, 13) if (y, m) <= (2026, 6)}
-              | {d + dt.timedelta(days=k) for d in _BOUNDS for k in (-1, 0, 1) if d.year >= 2020})
+              | {d + dt.timedelta(days=k) for d in _BOUNDS for k in (-1, 0, 1) if d.year >= 2020}
+              | {d + dt.timedelta(days=k) for d in SNAPSHOTS for k in (-1, 0)})
 BANS = [r for r in REGIME_RULES if r.concludes.answer == "refused" and not r.id.endswith(".closed")]
 """Rules that refuse entry to a group (a ban, a measure against holders of a visa), not a document route closed."""
 KINDS_OF_REPORTS = ("report", "claim")
@@ -42,7 +46,9 @@ def test_every_ban_asks_for_the_residence_permit_and_nationality_of_its_destinat
     answers only for a person who holds neither of its destination (unknown permits leave it undetermined)."""
     assert len(BANS) >= 13
     for r in BANS:
-        assert {"documents.residence_permits", "nationalities"} <= set(BOOK.facts_read(r.id)), r.id
+        read = set(BOOK.facts_read(r.id))  # a derived fact (the Passport Index requirement) reads what it comes from
+        read |= {q for p in read for q in derived_inputs(p)}
+        assert {"documents.residence_permits", "nationalities"} <= read, r.id
 
 
 def test_no_risk_rule_reads_a_report_or_a_claim() -> None:

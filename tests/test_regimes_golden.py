@@ -81,10 +81,12 @@ def test_staleness_is_flagged_and_threshold_configurable(engine: str) -> None:
 
 
 def test_unknown_and_uncovered_destinations_get_a_clear_message() -> None:
-    a = assess({"nationalities": ["RU"], "destinations": ["AE", "JP"]}, as_of="2024-03-01", engine="compiled")
-    ae = next(d for d in a.destinations if d.code == "AE")
-    assert not ae.covered and "Not covered by the sources" in ae.summary and "KG" in ae.summary
-    assert any(n.startswith("JP: not covered by the sources") and "KZ" in n for n in a.destination_notes)
+    a = assess({"nationalities": ["RU"], "destinations": ["AE", "JP", "AQ"]}, as_of="2024-03-01", engine="compiled")
+    for code in ("AE", "JP"):  # the articles encode nothing: the Passport Index dataset alone answers, and says so
+        d = next(d for d in a.destinations if d.code == code)
+        assert d.dataset_only and d.summary.startswith("From the Passport Index dataset alone"), code
+        assert d.findings == [f"regime.{code.lower()}.entry.passport_index"]
+    assert any(n.startswith("AQ: not covered by the sources") and "KZ" in n for n in a.destination_notes)
 
 
 def test_non_russian_gets_not_covered_rather_than_a_guess() -> None:

@@ -22,9 +22,18 @@ BOOK = load_rulesets()
 REGIME_RULES = [r for r in BOOK.rules.values() if r.id.startswith("regime.")]
 # Every month from 2022-01 to 2026-06, plus each rule's date bounds and the days either side of them.
 _BOUNDS = {b.date for r in REGIME_RULES for b in (r.valid_from, r.valid_until) if b}
+# The Passport Index dataset's snapshots (a requirement changes on a snapshot date) and the day before each.
+SNAPSHOTS = set(__import__("refugee_rules.case.passport_index", fromlist=["dataset"]).dataset().snapshots)
 GRID = sorted({dt.date(y, m, 1) for y in range(2022, 2027) for m in range(1, 13) if (y, m) <= (2026, 6)}
-              | {d + dt.timedelta(days=k) for d in _BOUNDS for k in (-1, 0, 1)})
+              | {d + dt.timedelta(days=k) for d in _BOUNDS for k in (-1, 0, 1)}
+              | {d + dt.timedelta(days=k) for d in SNAPSHOTS for k in (-1, 0)})
 INTERNAL_ONLY_COUNTRIES = {"AM", "KZ", "KG"}  # "the only countries that allow Russian citizens to enter on their domestic identity papers"
+
+
+def test_the_date_grid_covers_every_rule_bound_and_every_dataset_snapshot() -> None:
+    assert len(SNAPSHOTS) >= 50  # 2020-02-07 to 2025-01-12
+    for d in SNAPSHOTS | _BOUNDS:
+        assert {d - dt.timedelta(days=1), d} <= set(GRID), d
 
 
 def test_every_regime_rule_is_dated_reported_and_quoted() -> None:

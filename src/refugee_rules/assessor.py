@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,17 +27,21 @@ from refugee_rules.engine import Backend, backend
 from refugee_rules.engine.ir import Program, compile_rules, rules_in_force
 from refugee_rules.explain.evidence import evidence_relied_on, layer_notes
 from refugee_rules.explain.explainer import Explainer, Memos
-from refugee_rules.case.facts import FactSet, catalogue, encode, flatten
+from refugee_rules.case.facts import FactSet, encode, fact_specs, flatten, with_derived
 from refugee_rules.case.inputs import profile_from_mapping
 from refugee_rules.explain.layers import custom_layer_notes
 from refugee_rules.options import Options
 from refugee_rules.case.profile import CaseProfile
-from refugee_rules.explain.regimes import answered, arrange
+from refugee_rules.explain.regimes import DATASET_QUESTION, answered, arrange, covered, selected
 from refugee_rules.law.loader import RuleBook, load
 
 ASSESSORS_KEPT = 16
 DAYS_KEPT = 512
 SCOPES_KEPT = 1024
+PROGRAMS_KEPT = 256
+"""Compiled programs kept: one per set of rules in force (of the date, of a scope, of the dataset's destinations)."""
+DATASET_PART = 12
+"""Destinations of the Passport Index dataset whose rules one engine run takes (see Assessor.parts)."""
 SCOPED_PROGRAMS = 64
 """Programs cut to a scope that an Assessor compiles; past this, a new scope runs the whole program of its date.
 durable-rules keeps every ruleset it is given for the life of the process, so their number must stay bounded."""
@@ -66,37 +71,59 @@ class Assessor:
         self.book: RuleBook = book if book is not None else load_book(options)
         self.backend: Backend = backend(options.engine)
         self.memos = Memos(self.book)
-        self._programs: dict[frozenset[str], Program] = {}  # one per set of rules in force: a handful in all
-        self._by_day: OrderedDict[_dt.date, Program] = OrderedDict()
+        self._programs: dict[frozenset[str], Program] = {}  # one per set of rules in force (a date, a scope, a part)
+        self._by_day: OrderedDict[tuple[_dt.date, tuple[str, ...] | None], Program] = OrderedDict()
+        self._in_force: OrderedDict[_dt.date, frozenset[str]] = OrderedDict()
         self._scopes: dict[tuple[tuple[str, ...], str | None], Scoped] = {}
         self._scoped_count = 0
+        self._parts: weakref.WeakKeyDictionary[Program, tuple[Program, ...]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def program(self, day: _dt.date) -> Program:
+    def program(self, day: _dt.date, answered: tuple[str, ...] | None = None) -> Program:
         """The program of the rules in force on ``day``: compiled once per set of rules in force, so every date
-        between two rule changes shares one program (and its memos)."""
-        found = self._by_day.get(day)
+        between two rule changes shares one program (and its memos).
+
+        ``answered`` (the destinations answered; None: every covered one) keeps the Passport Index dataset's rules
+        (``rulesets/passport-index/entry.yaml``, one finding for each of some two hundred destinations) to those
+        destinations: their facts are derived only for the destinations answered, so the rules of the others could
+        never fire, and leaving them out keeps the program within what durable-rules compiles."""
+        key = (day, answered)
+        found = self._by_day.get(key)
         if found is not None:
             return found
-        program = self._compiled(rules_in_force(self.book, day))
+        codes = set(covered(self.book) if answered is None else answered)
+        active = frozenset(r for r in self.in_force(day)
+                           if (code := self._dataset_rules.get(r)) is None or code in codes)
+        program = self._compiled(active)
         with self._lock:
-            self._by_day[day] = program
+            self._by_day[key] = program
             while len(self._by_day) > DAYS_KEPT:
                 self._by_day.popitem(last=False)
         return program
 
-    def scoped(self, day: _dt.date, scope: Scoped) -> Program:
+    def in_force(self, day: _dt.date) -> frozenset[str]:
+        """The ids of the rules in force on ``day``."""
+        found = self._in_force.get(day)
+        if found is None:
+            found = rules_in_force(self.book, day)
+            with self._lock:
+                self._in_force[day] = found
+                while len(self._in_force) > DAYS_KEPT:
+                    self._in_force.popitem(last=False)
+        return found
+
+    def scoped(self, day: _dt.date, scope: Scoped, answered: tuple[str, ...] | None = None) -> Program:
         """The program of ``day`` cut down to the findings in scope and what they read: a case about Georgia does
         not run the rules of 26 other countries (durable-rules' network cost grows with every production). The
         findings in scope get exactly the productions they get in the whole program, so their answers are the same."""
-        whole = self.program(day)
-        active = frozenset(whole.active_rules & scope.rules)
+        active = frozenset(self.in_force(day) & scope.rules)
         with self._lock:
             known = active in self._programs
-            if not known and self._scoped_count >= SCOPED_PROGRAMS:
-                return whole  # the same answers: only slower. Keeps durable-rules' registry of rulesets bounded
-            if not known:
+            full = not known and self._scoped_count >= SCOPED_PROGRAMS
+            if not known and not full:
                 self._scoped_count += 1
+        if full:  # the same answers, only slower; keeps durable-rules' registry of rulesets bounded
+            return self.program(day, answered)
         return self._compiled(active)
 
     def _compiled(self, active: frozenset[str]) -> Program:
@@ -105,8 +132,48 @@ class Assessor:
         if program is None:
             built = compile_rules(self.book, active)
             with self._lock:
-                program = self._programs.setdefault(active, built)
+                program = self._programs.get(active)
+                if program is None:
+                    while len(self._programs) >= PROGRAMS_KEPT:  # a memo key keeps its own program alive
+                        self._programs.pop(next(iter(self._programs)))
+                    program = self._programs[active] = built
         return program
+    def parts(self, program: Program) -> tuple[Program, ...]:
+        """The program as the backend runs it: whole while it holds the rules of at most ``DATASET_PART`` of the
+        Passport Index dataset's destinations, else with those rules apart, in groups of that many destinations. Those findings read facts only and no finding reads them, so each
+        part fires exactly the productions the whole program would; durable-rules does not compile a ruleset much
+        larger than the rest of the rules together (measured: registration never returns), so the parts keep each
+        ruleset small. Both backends run the same parts."""
+        found = self._parts.get(program)
+        if found is not None:
+            return found
+        dataset = self._dataset_rules
+        codes = sorted({dataset[r] for r in program.active_rules if r in dataset})
+        if len(codes) <= DATASET_PART:  # the usual case (a few destinations): one run, one engine session
+            found = (program,)
+        else:
+            main = frozenset(r for r in program.active_rules if r not in dataset)
+            groups = [set(codes[i:i + DATASET_PART]) for i in range(0, len(codes), DATASET_PART)]
+            found = (self._compiled(main),) + tuple(
+                self._compiled(frozenset(r for r in program.active_rules if dataset.get(r) in g)) for g in groups)
+        with self._lock:
+            self._parts[program] = found
+        return found
+
+    def run(self, runner: Backend, program: Program, encoded: dict[str, Any]) -> frozenset[str]:
+        """The productions of ``program`` that fire on these facts, part by part (see :meth:`parts`)."""
+        fired: frozenset[str] = frozenset()
+        for part in self.parts(program):
+            fired |= runner.run(part, {p: v for p, v in encoded.items() if p in part.fact_paths})
+        return fired
+
+    @cached_property
+    def _dataset_rules(self) -> dict[str, str]:
+        """Rule id -> destination, for the rules of the dataset's per-destination findings."""
+        book = self.book
+        return {r.id: decl.destination for fid, decl in book.findings.items()
+                if decl.question == DATASET_QUESTION and decl.destination for r in book.rules_of(fid)}
+
 
     def assess(self, profile: CaseProfile | Mapping[str, Any], *, as_of: _dt.date | None = None,
                runner: Backend | None = None) -> Assessment:
@@ -119,18 +186,21 @@ class Assessor:
         facts = flatten(case, day)
         here = facts.known.get("location.country")
         wanted = list(facts.known.get("destinations") or [])
+        chosen = selected(options.destinations, wanted, here)  # the dataset is read for the destinations answered
+        codes = None if chosen is None else tuple(chosen)
+        facts = with_derived(facts, day, covered(book) if chosen is None else chosen)
         scope = self._scope(tuple(wanted), here)
-        # An incremental session (the interview) keeps the whole program: its scope moves with every answer about
-        # where the person is, and a new program would replay the session from the start.
-        program = self.scoped(day, scope) if runner is None else self.program(day)
-        specs = catalogue()
+        # An incremental session (the interview) keeps the program of the destinations answered: a scoped program
+        # changes with more answers, and a new program replays the session from the start.
+        program = self.scoped(day, scope, codes) if runner is None else self.program(day, codes)
+        specs = fact_specs()
         encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}
-        fired = run.run(program, encoded)
+        fired = self.run(run, program, encoded)
         explainer = Explainer(book, program, facts, fired, day, options.stale_after_days, run.name, self.memos,
                               memo_program=self.program(day), only=scope.closure)
         findings = explainer.findings(scope.findings)  # in declaration order
         if options.jurisdiction:  # say where the optional legal layer changed a Convention finding, and why
-            changed = self._layer_changes(findings, facts, encoded, day, scope)
+            changed = self._layer_changes(findings, facts, encoded, day, scope, codes)
             findings = [f.model_copy(update={"notes": [*f.notes, changed[f.id]]}) if f.id in changed else f
                         for f in findings]
         if options.layers:
@@ -182,18 +252,18 @@ class Assessor:
                 stack.append(other)
         return frozenset(seen)
 
-    def base_program(self, day: _dt.date, scope: Scoped | None = None) -> Program:
+    def base_program(self, day: _dt.date, scope: Scoped | None = None, answered: tuple[str, ...] | None = None) -> Program:
         """The program of ``day`` (cut to ``scope``) without the optional legal layer's rules: what the Convention
         rules alone say."""
-        program = self.program(day) if scope is None else self.scoped(day, scope)
+        program = self.program(day, answered) if scope is None else self.scoped(day, scope, answered)
         return self._compiled(frozenset(program.active_rules - self.book.jurisdiction_of.keys()))
 
     def _layer_changes(self, findings: list[Finding], facts: FactSet, encoded: dict[str, Any], day: _dt.date,
-                       scope: Scoped) -> dict[str, Note]:
+                       scope: Scoped, answered: tuple[str, ...] | None) -> dict[str, Note]:
         """What the optional legal layer changed, found in the same run: the Convention rules alone are evaluated
         on the same facts, and only a finding whose answer differs is explained without the layer."""
-        program = self.base_program(day, scope)
-        fired = self.backend.run(program, {p: v for p, v in encoded.items() if p in program.fact_paths})
+        program = self.base_program(day, scope, answered)
+        fired = self.run(self.backend, program, {p: v for p, v in encoded.items() if p in program.fact_paths})
         base = Explainer(self.book, program, facts, fired, day, self.options.stale_after_days, self.backend.name,
                          self.memos, memo_program=self.base_program(day))
         layer_only = self._layer_findings

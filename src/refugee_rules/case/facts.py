@@ -20,6 +20,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from refugee_rules.case import passport_index
 from refugee_rules.case.profile import UNKNOWN, CaseProfile
 
 AS_OF = "as_of"
@@ -124,6 +125,38 @@ def catalogue() -> dict[str, FactSpec]:
     return specs
 
 
+DERIVED_DESCRIPTION = {
+    "requirement": "Derived from the Passport Index dataset: the best entry requirement in force on the as-of date "
+                   "for the person's passports (from their nationalities).",
+    "passport": "Derived from the Passport Index dataset: the passport (nationality) that gives the best requirement.",
+    "snapshot": "Derived from the Passport Index dataset: the latest snapshot on or before the as-of date.",
+    "since": "Derived from the Passport Index dataset: the first snapshot listing the requirement (unchanged since).",
+    "days": "Derived from the Passport Index dataset: the visa-free days, where the dataset gives a number.",
+    "raw": "Derived from the Passport Index dataset: the requirement as the dataset publishes it.",
+}
+_DERIVED_KIND: dict[str, Kind] = {"requirement": "enum", "passport": "country", "snapshot": "date", "since": "date", "days": "number",
+                                  "raw": "text"}
+
+
+@lru_cache(maxsize=1)
+def fact_specs() -> dict[str, FactSpec]:
+    """Every fact a rule may read: the profile's (:func:`catalogue`) and the facts derived from them in the case
+    stage (:mod:`refugee_rules.case.passport_index`). Derived facts are never asked: a missing one is asked as
+    the profile facts it is derived from."""
+    specs = dict(catalogue())
+    for code in sorted(passport_index.destinations()):
+        for name in passport_index.FIELDS:
+            path = f"{passport_index.PREFIX}{code}.{name}"
+            specs[path] = FactSpec(path, _DERIVED_KIND[name], description=DERIVED_DESCRIPTION[name],
+                                   values=passport_index.REQUIREMENTS if name == "requirement" else ())
+    return specs
+
+
+def derived_inputs(path: str) -> tuple[str, ...]:
+    """The profile facts a fact is derived from (a profile fact: itself)."""
+    return passport_index.INPUTS if passport_index.is_derived(path) else (path,)
+
+
 @dataclass(frozen=True)
 class FactSet:
     """The known facts of one case (plain JSON-able values), and the facts marked unknown."""
@@ -163,6 +196,14 @@ def flatten(profile: CaseProfile, as_of: _dt.date) -> FactSet:
 
     visit(profile, "")
     return FactSet(known=known, unknown=frozenset(unknown))
+
+
+def with_derived(facts: FactSet, as_of: _dt.date, destinations: list[str] | None) -> FactSet:
+    """The facts with those derived from them for these destinations (None: every one the dataset has)."""
+    derived = passport_index.derive(facts.known, as_of, destinations)
+    if not derived:
+        return facts
+    return FactSet(known={**facts.known, **derived}, unknown=facts.unknown)
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from typing import Any
 from durable.engine import Host, MessageNotHandledException  # the one import of durable-rules
 
 from refugee_rules.errors import EngineError
-from refugee_rules.case.facts import catalogue
+from refugee_rules.case.facts import fact_specs
 from refugee_rules.law.conditions import ItemMatch
 from refugee_rules.engine.ir import Production, Program, Test
 
@@ -203,7 +203,7 @@ def _register(program: Program) -> str:
 
 
 def _assertions(program: Program, facts: dict[str, Any]) -> list[dict[str, Any]]:
-    specs = catalogue()
+    specs = fact_specs()
     element_lists = {t.ref for p in program.productions for t in p.tests if t.op in ("in_fact", "not_in_fact")}
     elements: list[dict[str, Any]] = []
     fields: list[dict[str, Any]] = []

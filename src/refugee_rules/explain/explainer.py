@@ -25,7 +25,8 @@ from refugee_rules.result.assessment import (Branch, Citation, ConflictingFindin
                          RuleDates, StayCount, StopPointHit)
 from refugee_rules.result.catalogue import build as build_catalogue
 from refugee_rules.engine.ir import Production, Program, finding_token
-from refugee_rules.case.facts import FactSet, catalogue, nest
+from refugee_rules.case import passport_index
+from refugee_rules.case.facts import FactSet, catalogue, derived_inputs, fact_specs, nest
 from refugee_rules.explain.memo import Memo
 from refugee_rules.options import STALE_AFTER_DAYS
 from refugee_rules.law.kinds import KINDS
@@ -55,7 +56,16 @@ def _template_paths(book: RuleBook, rule_id: str) -> frozenset[str]:
     names = book.templates[(rule_id, True)].names | book.templates[(rule_id, False)].names
     if not names:
         return frozenset()
-    return frozenset(p for p in catalogue() for n in names if p == n or p.startswith(n + "."))
+    return frozenset(p for p in fact_specs() for n in names if p == n or p.startswith(n + "."))
+
+
+def _with_inputs(paths: set[str]) -> set[str]:
+    """Paths with, for a derived fact, its whole derived record and the profile facts it is derived from."""
+    out = set(paths)
+    for p in paths:
+        if passport_index.is_derived(p):
+            out |= set(passport_index.record_paths(p)) | set(derived_inputs(p))
+    return out
 
 
 def _constant_text(book: RuleBook, rule_id: str, held: bool) -> str | None:
@@ -87,7 +97,7 @@ def finding_reads(book: RuleBook) -> dict[str, tuple[str, ...]]:
                 if other not in seen:
                     seen.add(other)
                     stack.append(other)
-        out[finding] = tuple(sorted(paths))
+        out[finding] = tuple(sorted(_with_inputs(paths)))
     return out
 
 
@@ -252,7 +262,8 @@ class Explainer:
         for rule in self.book.rules_of(finding):
             if rule.id not in self.program.active_rules:
                 continue
-            paths += sorted(p for p in self.book.facts_read(rule.id) if p not in self.facts.known)
+            paths += sorted({q for p in self.book.facts_read(rule.id) if p not in self.facts.known
+                             for q in derived_inputs(p) if q not in self.facts.known})
             for ref in sorted(self.book.findings_read(rule.id)):
                 if self.side(ref) == "undetermined":
                     paths += self._missing(ref, seen)
@@ -369,6 +380,8 @@ class Explainer:
             rule_ids = sorted({p.rule for p in self.fired_for.get(finding, ()) if p.id in productions and p.rule})
             cited = rule_ids
             missing = []
+        facts = frozenset(p for p in _with_inputs(set(facts)) if p in self.facts.known)
+        dataset = self._dataset_note(facts) if status != "undetermined" else None
         own_fired = [p for p in self.fired_for.get(finding, ()) if p.id in productions]
         depends = sorted({p.finding for p in self.fired if p.id in productions and p.finding != finding}) if productions else []
         kind = KINDS[decl.kind]
@@ -387,6 +400,8 @@ class Explainer:
         citations = self._citations(cited)
         conflicts = self._conflicts(finding)
         notes = self._notes(rule_ids, citations)
+        if dataset is not None:
+            notes.insert(0, dataset)
         if conflicts:
             notes.append(Note(code="sources_conflict", findings=[c.id for c in conflicts]))
         # Built from checked rulesets and a validated profile: constructed without re-validation.
@@ -399,6 +414,18 @@ class Explainer:
             dates=self.rule_dates(cited), conflicts=conflicts, conflict_note=decl.conflict_note,
             branches_not_held=self._branches(finding), doubt=decl.doubt, stay=stay,
         )
+
+    def _dataset_note(self, facts: frozenset[str]) -> Note | None:
+        """The Passport Index row a finding rests on: the passport, the requirement as published, the snapshot."""
+        path = next((p for p in sorted(facts) if passport_index.is_derived(p) and p.endswith(".requirement")), None)
+        if path is None:
+            return None
+        known = self.facts.known
+        base = path[: -len("requirement")]
+        return Note(code="dataset_requirement", passport=known[base + "passport"], requirement=known[path],
+                    date=_dt.date.fromisoformat(known[base + "snapshot"]), days=known.get(base + "days"),
+                    since=_dt.date.fromisoformat(known[base + "since"]),
+                    passports=[str(p) for p in known.get("nationalities", [])])
 
     def _branches(self, finding: str) -> list[Branch]:
         """The rules of a finding whose condition did not hold, and why: failed, undecided, not in force."""

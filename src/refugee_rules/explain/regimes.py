@@ -22,6 +22,7 @@ from typing import Literal
 from refugee_rules.result.assessment import DestinationSummary, Finding, RedFlag
 from refugee_rules.explain.explainer import STAY_ENDING_DAYS
 from refugee_rules.law.loader import RuleBook
+from refugee_rules.law.templates import country_name
 
 ORIGIN = "RU"  # the Russian side: documents and exit, always shown
 REGION = "EU"  # the EU as a whole: shown with any member state
@@ -35,21 +36,46 @@ def covered(book: RuleBook) -> list[str]:
     return sorted(code for code, m in book.regimes.items() if m.covered and code not in (ORIGIN, REGION))
 
 
+def routes(book: RuleBook) -> frozenset[str]:
+    """The document-route entry findings of the rule book (their ``refused`` is a route closed, not a refusal)."""
+    found = book.__dict__.get("_routes")
+    if found is None:
+        found = book.__dict__["_routes"] = frozenset(
+            fid for fid, d in book.findings.items() if d.kind == "entry" and d.question in ROUTE_QUESTIONS)
+    return found
+
+
 def destination_of(finding: Finding) -> str | None:
     """The destination a regime finding is about (its ``regime:XX`` group), or None for the law."""
     return finding.group.split(":", 1)[1] if finding.group.startswith("regime:") else None
 
 
-def entry_answer(items: Sequence[Finding]) -> str:
-    """allowed if an uncontested reported entry route fits; else refused, visa_required or undetermined."""
+DATASET_QUESTION = "entry.passport_index"
+"""The question of the Passport Index dataset's finding of each destination (rulesets/passport-index/entry.yaml)."""
+ROUTE_QUESTIONS = frozenset({"entry.internal_passport", "entry.travel_passport"})
+"""Document routes: an entry finding answering whether one document opens entry. Its ``refused`` says only that
+this route does not apply to the documents held, not that the person is refused entry."""
+
+
+def entry_answer(items: Sequence[Finding], routes: frozenset[str] = frozenset()) -> str:
+    """allowed if an uncontested reported entry route fits; else refused, visa_required or undetermined.
+
+    ``routes`` are the ids of document-route findings (see :data:`ROUTE_QUESTIONS`). A closed route is not a
+    refusal: the summary reads ``refused`` from closed routes only when every route of the destination is closed on
+    the stated facts; while one is undetermined (a document fact not stated or unknown) it stays undetermined.
+    A refusal of a rule that names this person (a ban) or a visa requirement decides on its own."""
     entry = [f for f in items if f.kind == "entry"]
     contested = {f.id for f in entry if f.answer == "allowed"
                  and any(c.kind == "entry" and c.answer in ("refused", "visa_required") for c in f.conflicts)}
     if any(f.answer == "allowed" and f.id not in contested for f in entry):
         return "allowed"
+    decided = [f for f in entry if f.id not in routes]
     for word in ("refused", "visa_required"):
-        if any(f.answer == word for f in entry):
+        if any(f.answer == word for f in decided):
             return word
+    route = [f for f in entry if f.id in routes]
+    if route and all(f.answer == "refused" for f in route):
+        return "refused"
     return "undetermined"
 
 
@@ -61,8 +87,13 @@ def _stale(items: Sequence[Finding], as_of: _dt.date, stale_after_days: int) -> 
     return oldest if oldest > stale_after_days else None
 
 
-def _summary(entry: str, risks: list[Finding], conflicts: list[str], stale: bool) -> str:
-    parts = [{
+DATASET_ONLY = ("From the Passport Index dataset alone: the source articles encode nothing for this country, so there "
+                "is no document-type, ban or risk information.")
+
+
+def _summary(entry: str, risks: list[Finding], conflicts: list[str], stale: bool, dataset_only: bool = False) -> str:
+    parts = [DATASET_ONLY] if dataset_only else []
+    parts += [{
         "allowed": "Entry: allowed on a reported route that fits the documents held.",
         "refused": "Entry: refused by a reported rule on the documents held.",
         "visa_required": "Entry: a visa is required.",
@@ -91,11 +122,13 @@ def answered(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: s
     """The findings to explain: the law, the Russian side, and the regimes of the destinations in scope (with the
     EU as a whole beside any member state), in declaration order. Nothing else is explained, so nothing is paid for."""
     codes = selected(scope, wanted, here)
-    keep = None if codes is None else set(codes) | {ORIGIN} | ({REGION} if EU_MEMBERS & set(codes) else set())
+    if codes is None:  # every covered destination (a regime file); the dataset alone answers only when asked
+        codes = list(book.regimes)
+    keep = set(codes) | {ORIGIN} | ({REGION} if EU_MEMBERS & set(codes) or scope == "all" else set())
     out = []
     for fid, decl in book.findings.items():
         code = decl.group.split(":", 1)[1] if decl.group.startswith("regime:") else None
-        if code is None or keep is None or code in keep:
+        if code is None or code in keep:
             out.append(fid)
     return out
 
@@ -141,7 +174,7 @@ def arrange(
                     summary=f"{meta.note or 'Not covered by the sources.'} Covered destinations: {', '.join(have_rules)}.",
                 ))
             continue
-        entry = entry_answer(items)
+        entry = entry_answer(items, routes(book))
         risks = [f for f in items if f.kind == "risk" and f.answer == "flagged"]
         stay = next((f.stay for f in items if f.stay is not None), None)
         conflicts = sorted({f.id for f in items if f.conflicts})
@@ -157,9 +190,11 @@ def arrange(
                     flags.append(RedFlag(code="stay_ending", finding=stay_finding, destination=code, days=stay.days_left))
         if stale is not None:
             flags.append(RedFlag(code="stale_source", destination=code, days=stale))
+        dataset_only = meta is None or not meta.covered  # the dataset's finding is all there is
         summary = DestinationSummary(
-            code=code, name=meta.name if meta else code, covered=True, entry=entry, here=is_here, stay=stay,
-            summary=_summary(entry, risks, conflicts, stale is not None),
+            code=code, name=meta.name if meta else country_name(code).rsplit(" (", 1)[0], covered=True, entry=entry,
+            here=is_here, stay=stay, dataset_only=dataset_only,
+            summary=_summary(entry, risks, conflicts, stale is not None, dataset_only),
             findings=[f.id for f in items if f.role == "regime"], risks_flagged=[f.id for f in risks],
             conflicts=conflicts, stale=stale is not None,
         )

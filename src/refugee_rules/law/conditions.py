@@ -14,7 +14,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Union
 
-from refugee_rules.case.facts import FactSpec, catalogue
+from refugee_rules.case.facts import FactSpec, fact_specs
 from refugee_rules.case.profile import COUNTRY_CODES
 from refugee_rules.law.kinds import ALL_WORDS
 
@@ -140,7 +140,7 @@ def _literals(spec: FactSpec, value: Any, where: str) -> tuple[Any, ...]:
 
 
 def _fact_spec(path: Any, where: str) -> FactSpec:
-    specs = catalogue()
+    specs = fact_specs()
     if not isinstance(path, str) or path not in specs:
         raise ConditionError(f"{where}: unknown fact {path!r}{did_you_mean(str(path), specs)}")
     return specs[path]

@@ -106,7 +106,21 @@ class Branch(_Value):
 
 
 NoteCode = Literal["unconfirmed_pinpoint", "stale_source", "sources_conflict", "layer_override", "layer_added",
-                   "jurisdiction_changed"]
+                   "jurisdiction_changed", "dataset_requirement"]
+
+
+REQUIREMENT_WORDS = {
+    "visa_free": "visa-free entry", "visa_on_arrival": "a visa on arrival", "eta": "an electronic travel authorisation",
+    "e_visa": "an e-visa (or electronic authorisation)", "entry_permit": "an entry permit",
+    "visa_required": "a visa required", "covid_ban": "a COVID-19 entry ban", "no_admission": "no admission",
+}
+
+
+def requirement_words(requirement: str | None, days: int | None = None) -> str:
+    """A Passport Index requirement in English words."""
+    if requirement == "visa_free" and days:
+        return f"visa-free entry for {days} days"
+    return REQUIREMENT_WORDS.get(requirement or "", requirement or "")
 
 
 class Note(_Value):
@@ -124,6 +138,11 @@ class Note(_Value):
     rules: list[str] = Field(default_factory=list, description="jurisdiction_changed: the layer's rules that fired.")
     sources: list[str] = Field(default_factory=list, description="jurisdiction_changed: what the new answer rests on.")
     findings: list[str] = Field(default_factory=list, description="sources_conflict: the findings that disagree.")
+    passport: str | None = Field(default=None, description="dataset_requirement: the passport the requirement is for "
+                                 "(date: its snapshot; days: visa-free days where given).")
+    requirement: str | None = Field(default=None, description="dataset_requirement: the requirement, e.g. visa_free.")
+    passports: list[str] = Field(default_factory=list, description="dataset_requirement: every passport compared.")
+    since: _dt.date | None = Field(default=None, description="dataset_requirement: the first snapshot listing it.")
 
     @property
     def text(self) -> str:
@@ -139,6 +158,11 @@ class Note(_Value):
             replaced = f"built-in rule {self.replaces}" if self.replaces == self.rule else f"rule {self.replaces}"
             return (f"Custom layer {self.layer!r}: rule {self.rule} overrides the {replaced} (from {self.replaced_file}); "
                     "this finding follows the layer's rule, not the built-in one.")
+        if self.code == "dataset_requirement":
+            return (f"Passport Index dataset, snapshot of {self.date} (unchanged since {self.since}): "
+                    f"{requirement_words(self.requirement, self.days)} for the {self.passport} passport"
+                    + (f", the better of the person's passports ({', '.join(self.passports)})" if len(self.passports) > 1
+                       else "") + ".")
         if self.code == "layer_added":
             return f"Custom layer {self.layer!r}: rule {self.rule} was added by this layer, not by the built-in rulesets."
         return (f"{self.layer} layer: {self.before} under the Convention rules alone, {self.after} with the {self.layer} "
@@ -253,6 +277,8 @@ class DestinationSummary(_Value):
     risks_flagged: list[str] = Field(default_factory=list)
     conflicts: list[str] = Field(default_factory=list)
     stale: bool = Field(default=False, description="Some rule rests on a source older than the staleness threshold.")
+    dataset_only: bool = Field(default=False, description="No source article covers this country: the answer comes "
+                               "from the Passport Index dataset alone (no document-type, ban or risk information).")
 
 
 class EvidenceUsed(_Value):

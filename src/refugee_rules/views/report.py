@@ -29,6 +29,12 @@ from refugee_rules.views.svg import checklist_svg, timeline_svg
 
 FORMATS = ("json", "markdown", "text", "html")
 DEPTHS = ("summary", "full")
+REQUIREMENT_LABELS = {
+    "visa_free": N_("visa-free entry"), "visa_on_arrival": N_("a visa on arrival"),
+    "eta": N_("an electronic travel authorisation"), "e_visa": N_("an e-visa (or electronic authorisation)"),
+    "entry_permit": N_("an entry permit"), "visa_required": N_("a visa required"),
+    "covid_ban": N_("a COVID-19 entry ban"), "no_admission": N_("no admission"),
+}
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 STATUS_LABEL = {"met": N_("appears met"), "not_met": N_("appears not met"), "undetermined": N_("undetermined")}
@@ -356,6 +362,18 @@ class View:
                 others = "; ".join(f"{t(c.title)} ({self.answer(c)})" for c in f.conflicts)
                 text = _("The sources conflict on this point; see also: %(findings)s.") % {"findings": others}
                 out.append(text + (" " + t(f.conflict_note) if f.conflict_note else ""))
+            elif note.code == "dataset_requirement":
+                words = _(REQUIREMENT_LABELS.get(note.requirement or "", note.requirement or ""))
+                if note.requirement == "visa_free" and note.days:
+                    words = _("visa-free entry for %(days)s days") % {"days": note.days}
+                text = (_("Passport Index dataset, snapshot of %(date)s (unchanged since %(since)s): %(requirement)s "
+                          "for the %(passport)s passport.")
+                        % {"date": note.date, "since": note.since, "requirement": words,
+                           "passport": self.L.country(note.passport)})
+                if len(note.passports) > 1:
+                    text += " " + (_("It is the better of the person's passports (%(passports)s).")
+                                   % {"passports": ", ".join(note.passports)})
+                out.append(text)
             elif self.lang == "en":
                 out.append(note.text)
             elif note.code == "layer_override":
@@ -425,7 +443,8 @@ class View:
                         "stay": self.stay(d.stay) if getattr(d, "stay", None) is not None else None,
                         "risks": [self.title(f) for f in self.a.findings if f.id in (data.get("risks_flagged") or [])],
                         "rank": data.get("rank"), "covered": data.get("covered", True),
-                        "summary": data.get("summary") or "", "stale": data.get("stale", False)})
+                        "summary": data.get("summary") or "", "stale": data.get("stale", False),
+                        "dataset_only": data.get("dataset_only", False)})
         return out
 
     def destination_notes(self) -> list[str]:
