@@ -108,7 +108,7 @@ def read_document(path: Path) -> Any:
     if size > MAX_PROFILE_BYTES:
         raise ProfileError([f"the file is {size} bytes; a profile may be at most {MAX_PROFILE_BYTES}"], label)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Notepad, Excel) is no part of the profile
     except UnicodeDecodeError as e:
         raise ProfileError([f"not UTF-8 text (byte {e.start})"], label) from None
     except OSError as e:
@@ -126,6 +126,14 @@ def read_document(path: Path) -> Any:
         raise ProfileError([f"not valid YAML: {problem}{where}"], label) from None
     except RecursionError:
         raise ProfileError(["the document is nested too deeply"], label) from None
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits; the message can quote the file: not shown
+        raise ProfileError([_value_problem(e)], label) from None
+
+
+def _value_problem(e: ValueError) -> str:
+    if "digits" in str(e) and "integer" in str(e):
+        return "a number has more than 4300 digits; a profile holds no such number"
+    return f"the document cannot be read ({type(e).__name__})"
 
 
 def read_profile(path: str | Path) -> CaseProfile:
