@@ -200,7 +200,8 @@ def _patterns(production: Production, plan: dict[tuple[str, str], dict[str, int]
         if t.op in ("in_fact", "not_in_fact"):
             shard = _shard(plan, "e", t.ref or "", production.id)
             name = f"e{len(extra)}" + ("$not" if t.op == "not_in_fact" else "")
-            extra.append({name: _conj([{"t": "e"}, {"n": t.ref}] + shard + [{"v": {aliases[t.path]: "v"}}])})
+            element: list[dict[str, Any]] = [{"t": "e"}, {"n": t.ref}]
+            extra.append({name: _conj(element + shard + [{"v": {aliases[t.path]: "v"}}])})
         elif t.op in ("any_item", "no_item"):
             shard = _shard(plan, "i", t.path, production.id)
             if t.op == "any_item":
