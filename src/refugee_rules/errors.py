@@ -44,6 +44,17 @@ class FileError(RefugeeRulesError):
         super().__init__(f"{path}: {problem}")
 
 
+class UnknownFinding(RefugeeRulesError, KeyError):
+    """An assessment was asked for a finding it does not hold (a KeyError too, as a lookup's error is)."""
+
+    def __init__(self, finding_id: object):
+        self.finding_id = finding_id
+        super().__init__(f"finding_id: no finding {finding_id!r} in this assessment (see Assessment.findings)")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class EngineError(RefugeeRulesError):
     """An evaluation backend failed or is not available."""
 

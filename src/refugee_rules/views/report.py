@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from refugee_rules.errors import ProfileError
 from refugee_rules.result.assessment import DISCLAIMER, Assessment, Finding, MissingFact
 from refugee_rules.case.facts import nest
 from refugee_rules.law.templates import NotStated
@@ -184,7 +185,7 @@ class View:
     def __init__(self, a: Assessment, lang: str = "en", depth: str = "full", book: Any = None,
                  timeline: Any = None):
         if depth not in DEPTHS:
-            raise ValueError(f"unknown depth {depth!r}: expected one of {', '.join(DEPTHS)}")
+            raise ProfileError([f"depth: expected one of {', '.join(DEPTHS)}, got {depth!r}"])
         self.a, self.L, self.depth, self.timeline = a, Lang(lang), depth, timeline
         self.book = book
         self._book_checked = False
@@ -498,10 +499,12 @@ def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth
     re-render rule explanations in another language; ``timeline`` (see :func:`report.timeline.timeline`)
     adds the per-destination timeline to the HTML report.
     """
+    if not isinstance(assessment, Assessment):
+        raise ProfileError([f"assessment: expected an Assessment (from assess()), got {type(assessment).__name__}"])
     if fmt == "json":  # format 2; ``detail`` compact (the catalogue by hash) or full (inlined, for archives)
         return assessment.to_json(detail) + "\n"
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        raise ProfileError([f"fmt: expected one of {', '.join(FORMATS)}, got {fmt!r}"])
     check_lang(lang)
     view = View(assessment, lang, depth, book, timeline)
     template = {"markdown": "markdown.j2", "text": "text.j2", "html": "html.j2"}[fmt]
