@@ -15,8 +15,10 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import contextlib
 import json
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -249,6 +251,8 @@ def _directory(path: Path) -> Iterator[Record]:
             yield Record(index, file.name, read_document(file))
         except ProfileError as e:
             yield Record(index, file.name, error=e.problems)
+        except FileError as e:
+            yield Record(index, file.name, error=[e.problem])
 
 
 def read_records(source: str | Path) -> Iterator[Record]:
@@ -256,7 +260,8 @@ def read_records(source: str | Path) -> Iterator[Record]:
     if path.is_dir():
         return _directory(path)
     if not path.is_file():
-        raise ProfileError(["no such file or directory"], str(path))
+        raise FileError(str(path), "no such file or directory" if not path.exists() else
+                        "not a regular file or directory (a device, pipe or socket)")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl(path)
@@ -441,18 +446,31 @@ def _same_file(source: Path, out: Path) -> bool:
 def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, engine: str | None = None,
         fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None,
         stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None, options: Options | None = None) -> Counts:
-    """Assess every record of ``source`` into ``out``; returns the counts (read = assessed + errors)."""
+    """Assess every record of ``source`` into ``out`` (``-``: standard output); returns the counts
+    (read = assessed + errors)."""
+    to_stdout = str(out) == "-"
     out = Path(out)
-    if _same_file(Path(source), out):
-        raise FileError(str(out), "the output is the input (the same file): it would be emptied before it is read; "
-                        "write the output to another file")
+    if to_stdout and resume:
+        raise FileError("-", "--resume needs an output file to continue, not standard output")
+    if not to_stdout:
+        if _same_file(Path(source), out):
+            raise FileError(str(out), "the output is the input (the same file): it would be emptied before it is "
+                            "read; write the output to another file")
+        if out.is_dir():
+            raise FileError(str(out), "a directory; give a file name for the output")
+        if not out.parent.is_dir():
+            raise FileError(str(out), f"the directory {str(out.parent)!r} does not exist")
     records = read_records(source)
     counts = Counts()
     done = completed_lines(out, fmt) if resume else 0
     if done:
         counts.skipped = done
         records = (r for r in records if r.index >= done)
-    with out.open("ab" if done else "wb") as handle:
+    try:
+        handle = sys.stdout.buffer if to_stdout else out.open("ab" if done else "wb")
+    except OSError as e:
+        raise FileError(str(out), f"cannot write the file: {e.strerror or type(e).__name__}") from None
+    with contextlib.nullcontext(handle) if to_stdout else handle:
         if fmt == "summary-csv" and not done:
             handle.write(_utf8(summary_header(_options(options, as_of, engine, stale_after_days, destinations))))
             handle.flush()
