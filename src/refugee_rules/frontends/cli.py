@@ -299,9 +299,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _port(text: str) -> int:
-    if text.isdigit() and 1 <= int(text) <= 65535:
+    if text.isdigit() and int(text) <= 65535:
         return int(text)
-    raise argparse.ArgumentTypeError(f"expected a TCP port 1-65535, got {text!r}")
+    raise argparse.ArgumentTypeError(f"expected a TCP port 0-65535 (0: any free port), got {text!r}")
 
 
 def _positive(text: str) -> int:
@@ -330,7 +330,7 @@ def _add_embedding_commands(sub: argparse._SubParsersAction) -> None:  # type: i
 
     srv = sub.add_parser("serve", help="serve the API over HTTP (needs the 'server' extra); OpenAPI at /docs")
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    srv.add_argument("--port", type=_port, default=8000, help="TCP port, 1-65535 (default 8000)")
+    srv.add_argument("--port", type=_port, default=8000, help="TCP port, 0-65535; 0 picks a free one (default 8000)")
     srv.add_argument("--layer", action="append", metavar="DIR", help="custom ruleset layer for every request")
     srv.add_argument("--max-body-bytes", type=_positive, default=1_000_000,
                      help="larger request bodies get 413 (default 1000000)")
