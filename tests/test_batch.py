@@ -100,7 +100,7 @@ def test_an_interrupted_cli_run_resumes_to_the_same_output(tmp_path):
     mixed_jsonl(tmp_path / "in.jsonl", 400)
     args = [COMMAND, "batch", str(tmp_path / "in.jsonl"), "--as-of", "2024-01-01", "--engine", "compiled",
             "--format", "summary-csv"]
-    subprocess.run(args + ["-o", str(tmp_path / "full.csv")], check=True, capture_output=True)
+    assert subprocess.run(args + ["-o", str(tmp_path / "full.csv")], capture_output=True).returncode == 1  # error records
     proc = subprocess.Popen(args + ["-o", str(tmp_path / "out.csv")], stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and (not (tmp_path / "out.csv").exists()
@@ -111,7 +111,7 @@ def test_an_interrupted_cli_run_resumes_to_the_same_output(tmp_path):
     partial = (tmp_path / "out.csv").read_bytes().count(b"\n") - 1
     assert 0 < partial < 400, "the run was not interrupted part-way"
     done = subprocess.run(args + ["-o", str(tmp_path / "out.csv"), "--resume"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the mixed input holds error records: exit 1
     assert "already done (resumed)" in done.stderr
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "full.csv").read_bytes()
 
@@ -121,7 +121,7 @@ def test_cli_prints_counts_and_is_quiet_when_piped(tmp_path):
     mixed_jsonl(tmp_path / "in.jsonl", 10)
     result = subprocess.run([COMMAND, "batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o.jsonl"),
                              "--as-of", "2024-01-01"], capture_output=True, text=True)
-    assert result.returncode == 0
+    assert result.returncode == 1  # two records are errors
     assert result.stderr.strip().splitlines() == ["read 10, assessed 8, errors 2"]
     bad = subprocess.run([COMMAND, "batch", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x.jsonl")],
                          capture_output=True, text=True)

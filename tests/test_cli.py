@@ -95,7 +95,7 @@ def test_wrong_type_and_impossible_date(tmp_path):
 
 def test_bad_as_of_and_missing_file(tmp_path):
     assert_clean_error(run("assess", str(EXAMPLE), "--as-of", "2024-02-30"), "expected a date YYYY-MM-DD")
-    assert_clean_error(run("assess", str(tmp_path / "nope.yaml")), "cannot read the file")
+    assert_clean_error(run("assess", str(tmp_path / "nope.yaml")), "nope.yaml: no such file")
 
 
 def test_yaml_tags_are_not_executed(tmp_path):

@@ -101,6 +101,9 @@ def assess_many(
                            jurisdiction=jurisdiction, layers=layers, destinations=destinations)
     chosen = chosen.replace(as_of=chosen.day())  # one date for the whole call, even across midnight
     runner = assessor(chosen)  # loads the rulesets and the engine before the first record is read
+    if isinstance(profiles, (Mapping, str, bytes)) or not isinstance(profiles, Iterable):
+        raise ProfileError([f"profiles: expected an iterable of profiles (mappings or CaseProfile), got "
+                            f"{type(profiles).__name__}"])
     for index, record in enumerate(profiles):
         try:
             yield runner.assess(record, as_of=chosen.as_of)
@@ -126,5 +129,6 @@ def load_rulesets(
     ``content_hash``, ``layer_of``, ``overrides``); raises :class:`RulesetError` listing every problem.
     Kept with the Assessor of these options: assessing with the same directories reuses it.
     """
-    chosen = Options.given(None, layers=tuple(layers), rulesets=rulesets, jurisdiction=jurisdiction)
+    chosen = Options.given(None, layers=layers if isinstance(layers, (str, Path)) or not isinstance(layers, Iterable)
+                           else tuple(layers), rulesets=rulesets, jurisdiction=jurisdiction)
     return rule_book(chosen)

@@ -35,6 +35,26 @@ class RulesetError(RefugeeRulesError):
         super().__init__("invalid rulesets:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+class FileError(RefugeeRulesError):
+    """A file or stream cannot be read or written as asked: the message names the path and why, in one line."""
+
+    def __init__(self, path: str, problem: str):
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class UnknownFinding(RefugeeRulesError, KeyError):
+    """An assessment was asked for a finding it does not hold (a KeyError too, as a lookup's error is)."""
+
+    def __init__(self, finding_id: object):
+        self.finding_id = finding_id
+        super().__init__(f"finding_id: no finding {finding_id!r} in this assessment (see Assessment.findings)")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class EngineError(RefugeeRulesError):
     """An evaluation backend failed or is not available."""
 
@@ -79,6 +99,17 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def _shown(value: Any) -> str:
+    """A short repr of a rejected value (a number of more than 4,300 digits has no repr at all)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return "a number with too many digits"
+    try:
+        text = repr(value)
+    except Exception:
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def describe(err: ValidationError, model: type[BaseModel]) -> list[str]:
     """Turn a pydantic error into one plain line per field, merging union alternatives."""
     lines: dict[str, list[str]] = {}
@@ -102,7 +133,7 @@ def describe(err: ValidationError, model: type[BaseModel]) -> list[str]:
             continue
         got = e.get("input")
         if got is not None and not isinstance(got, (dict, list)) and "got" not in message:
-            shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
+            shown = _shown(got)
             message = f"{message} (got {shown})"
         lines.setdefault(path, []).append(message)
     out = []

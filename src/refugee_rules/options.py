@@ -116,6 +116,8 @@ class Options:
     def given(cls, options: Options | None, **keywords: Any) -> Options:
         """``options`` where a caller passed one, else one made (and checked) from the separate keywords: how every
         function that still takes ``as_of=``, ``engine=`` ... next to ``options=`` reads them."""
+        if options is not None and not isinstance(options, Options):
+            raise ProfileError([f"options: expected an Options value, got {type(options).__name__}"])
         return options if options is not None else cls(**keywords)
 
     def day(self) -> _dt.date:

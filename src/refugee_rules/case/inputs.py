@@ -7,6 +7,7 @@ bound, so a hostile or broken file gives a message, never a traceback or a hang.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from refugee_rules.errors import ProfileError, describe
+from refugee_rules.errors import FileError, ProfileError, describe
 from refugee_rules.case.profile import CaseProfile
 
 MAX_PROFILE_BYTES = 1_000_000
@@ -98,23 +99,52 @@ def profile_from_mapping(data: Any, source: str | None = None) -> CaseProfile:
         raise ProfileError([f"(top level): {type(e).__name__}: {e}"], source) from None
 
 
-def read_document(path: Path) -> Any:
-    """Parse a YAML or JSON file (by extension; YAML otherwise, which also reads JSON)."""
-    label = str(path)
+def _file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a profile file that can be read (missing, a directory, a device or pipe, empty)."""
     try:
-        size = path.stat().st_size
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file"
     except OSError as e:
-        raise ProfileError([f"cannot read the file: {e.strerror or e}"], label) from None
-    if size > MAX_PROFILE_BYTES:
-        raise ProfileError([f"the file is {size} bytes; a profile may be at most {MAX_PROFILE_BYTES}"], label)
+        return f"cannot read the file: {e.strerror or type(e).__name__}"
+    if stat.S_ISDIR(mode):
+        return "a directory, not a profile file"
+    if not stat.S_ISREG(mode):  # /dev/zero never ends and a FIFO may never be written: refused, not read
+        return "not a regular file (a device, pipe or socket); give a file, or - for standard input"
+    return None
+
+
+def read_document(path: Path) -> Any:
+    """Parse a YAML or JSON file (by extension; YAML otherwise, which also reads JSON). A file that cannot be read
+    at all is a :class:`FileError` naming it; one that does not parse, a :class:`ProfileError`."""
+    label = str(path)
+    if (problem := _file_problem(path)) is not None:
+        raise FileError(label, problem)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PROFILE_BYTES + 1)  # bounded even if the file grows while it is read
+    except OSError as e:
+        raise FileError(label, f"cannot read the file: {e.strerror or type(e).__name__}") from None
+    return parse_document(data, label, json_only=path.suffix.lower() == ".json")
+
+
+def read_stream(stream: Any, label: str = "standard input") -> Any:
+    """Parse a YAML or JSON document from a binary stream (standard input), reading at most the size bound."""
+    return parse_document(stream.read(MAX_PROFILE_BYTES + 1), label, json_only=False)
+
+
+def parse_document(data: bytes, label: str, json_only: bool) -> Any:
+    if len(data) > MAX_PROFILE_BYTES:
+        raise ProfileError([f"more than {MAX_PROFILE_BYTES} bytes; a profile may be at most {MAX_PROFILE_BYTES}"],
+                           label)
+    try:
+        text = data.decode("utf-8-sig")  # a BOM (Notepad, Excel) is no part of the profile
     except UnicodeDecodeError as e:
         raise ProfileError([f"not UTF-8 text (byte {e.start})"], label) from None
-    except OSError as e:
-        raise ProfileError([f"cannot read the file: {e.strerror or e}"], label) from None
+    if not text.strip():
+        raise FileError(label, "empty: a profile is a mapping of fields (see `refugee-rules schema profile`)")
     try:
-        if path.suffix.lower() == ".json":
+        if json_only:
             return json.loads(text)
         return yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
     except json.JSONDecodeError as e:
@@ -126,8 +156,21 @@ def read_document(path: Path) -> Any:
         raise ProfileError([f"not valid YAML: {problem}{where}"], label) from None
     except RecursionError:
         raise ProfileError(["the document is nested too deeply"], label) from None
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits; the message can quote the file: not shown
+        raise ProfileError([_value_problem(e)], label) from None
+
+
+def _value_problem(e: ValueError) -> str:
+    if "digits" in str(e) and "integer" in str(e):
+        return "a number has more than 4300 digits; a profile holds no such number"
+    return f"the document cannot be read ({type(e).__name__})"
 
 
 def read_profile(path: str | Path) -> CaseProfile:
+    """A profile from a YAML or JSON file; ``-`` reads standard input."""
+    if str(path) == "-":
+        import sys
+
+        return profile_from_mapping(read_stream(sys.stdin.buffer), "standard input")
     path = Path(path)
     return profile_from_mapping(read_document(path), str(path))

@@ -17,8 +17,16 @@ This is the only module that imports it. The wrapper exists because of the habit
 * no pattern is absence-only (that hangs the engine); absent facts are simply never asserted;
 * every session opens with a fact a no-op rule matches: deleting a session that stored no fact
   segfaults (measured: a case whose facts no pattern matched crashed the process on delete_state);
-* one fact may match at most 64 alpha nodes ("error code: 303", MAX_STACK_SIZE in events.c): a test
-  read by many rules (e.g. Russian nationality in every regime rule) goes through an intermediate finding.
+* one fact may match at most 64 alpha nodes ("error code: 303", MAX_STACK_SIZE in events.c: the alpha
+  network is walked depth first, and every child of a node that is not a hashed equality test is pushed on a
+  stack of 64). A fact read by more than ``SHARD`` productions (a custom layer's 80 rules reading one fact
+  failed every assessment) is asserted once per shard, ``s: 0, 1, …``, and each production tests its shard
+  first (an equality: only the matching child is pushed), so no node has more than ``SHARD`` such children;
+* an alpha node keeps its equality children in a hash table of 512 slots (NEXT_BUCKET_LENGTH) probed without
+  bound: with more than 512 distinct values tested under one node, ``create_ruleset`` loops forever. The
+  built-in rules need 431 conclusion tokens, so a custom layer adding about 80 rules hung every assessment;
+  tokens are spread over ``TOKEN_BUCKETS`` kinds (``t: k0 … k31``, by a stable hash), and the values of one fact
+  over its shards.
 
 Each profile fact is asserted as ``{t: "f", n: path, v: value[, c: count]}``; each element of a list
 that another fact is tested against as ``{t: "e", n: path, v: element}``, and each record of a list of
@@ -33,6 +41,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +59,13 @@ _host_pid: int | None = None
 _registered: dict[str, str] = {}
 _sessions: dict[str, _Session] = {}
 _sid_counter = itertools.count(1)
+
+SHARD = 24
+"""At most this many productions read one copy of a fact (see above: the engine's alpha stack holds 64)."""
+TOKEN_BUCKETS = 32
+"""Conclusion tokens are spread over this many fact kinds (see above: 512 equality children per node at most)."""
+"""At most this many productions read one copy of a fact (see above: the engine's alpha stack holds 64)."""
+_plans: dict[str, dict[tuple[str, str], dict[str, int]]] = {}
 
 _COMPARE = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
 
@@ -141,22 +157,58 @@ def _value_test(t: Test, aliases: dict[str, str]) -> dict[str, Any]:
     raise EngineError(f"no durable-rules form for {op!r}")
 
 
-def _patterns(production: Production) -> list[dict[str, Any]]:
+def _reads(production: Production) -> set[tuple[str, str]]:
+    """The facts a production's patterns match: ("f", path) for a fact, ("e", path) for the elements of a list,
+    ("i", path) for the records of a list of records."""
+    out: set[tuple[str, str]] = {("f", p) for t in production.tests for p in t.paths}
+    for t in production.tests:
+        if t.op in ("in_fact", "not_in_fact"):
+            out.add(("e", t.ref or ""))
+        elif t.op in ("any_item", "no_item"):
+            out.add(("i", t.path))
+    return out
+
+
+def _plan(program: Program) -> dict[tuple[str, str], dict[str, int]]:
+    """For each fact read by more than SHARD productions: the shard each of them reads (by production id)."""
+    plan = _plans.get(program.signature)
+    if plan is None:
+        readers: dict[tuple[str, str], list[str]] = {}
+        for p in program.productions:
+            for key in sorted(_reads(p)):
+                readers.setdefault(key, []).append(p.id)
+        plan = {key: {pid: i // SHARD for i, pid in enumerate(ids)} for key, ids in readers.items() if len(ids) > SHARD}
+        _plans[program.signature] = plan
+    return plan
+
+
+def _shard(plan: dict[tuple[str, str], dict[str, int]], kind: str, path: str, production: str) -> list[dict[str, Any]]:
+    shards = plan.get((kind, path))
+    return [] if shards is None else [{"s": shards[production]}]
+
+
+def _patterns(production: Production, plan: dict[tuple[str, str], dict[str, int]] | None = None) -> list[dict[str, Any]]:
     """The production's left-hand side: one pattern per fact it reads, one per token it needs."""
+    plan = plan or {}
     paths = sorted({p for t in production.tests for p in t.paths})
     aliases = {path: f"f{i}" for i, path in enumerate(paths)}
-    plain: dict[str, list[dict[str, Any]]] = {path: [{"t": "f"}, {"n": path}] for path in paths}
+    plain: dict[str, list[dict[str, Any]]] = {
+        path: [{"t": "f"}, {"n": path}] + _shard(plan, "f", path, production.id) for path in paths}
     referring: set[str] = set()
     extra: list[dict[str, Any]] = []
     for t in production.tests:
-        if t.op == "in_fact":
-            extra.append({f"e{len(extra)}": _conj([{"t": "e"}, {"n": t.ref}, {"v": {aliases[t.path]: "v"}}])})
-        elif t.op == "not_in_fact":
-            extra.append({f"e{len(extra)}$not": _conj([{"t": "e"}, {"n": t.ref}, {"v": {aliases[t.path]: "v"}}])})
-        elif t.op == "any_item":
-            extra.append({f"e{len(extra)}": _conj([{"t": "i"}, {"n": t.path}] + _item_holds(t.value))})
-        elif t.op == "no_item":  # the list is known and none of its items might still satisfy the match
-            extra.append({f"e{len(extra)}$not": _conj([{"t": "i"}, {"n": t.path}] + _item_not_failing(t.value))})
+        if t.op in ("in_fact", "not_in_fact"):
+            shard = _shard(plan, "e", t.ref or "", production.id)
+            name = f"e{len(extra)}" + ("$not" if t.op == "not_in_fact" else "")
+            element: list[dict[str, Any]] = [{"t": "e"}, {"n": t.ref}]
+            extra.append({name: _conj(element + shard + [{"v": {aliases[t.path]: "v"}}])})
+        elif t.op in ("any_item", "no_item"):
+            shard = _shard(plan, "i", t.path, production.id)
+            if t.op == "any_item":
+                extra.append({f"e{len(extra)}": _conj([{"t": "i"}, {"n": t.path}] + shard + _item_holds(t.value))})
+            else:  # the list is known and none of its items might still satisfy the match
+                extra.append({f"e{len(extra)}$not": _conj([{"t": "i"}, {"n": t.path}] + shard
+                                                          + _item_not_failing(t.value))})
         else:
             plain[t.path].append(_value_test(t, aliases))
             if t.ref:
@@ -165,8 +217,14 @@ def _patterns(production: Production) -> list[dict[str, Any]]:
         raise EngineError(f"{production.id}: two facts compared with each other both ways")
     ordered = [p for p in paths if p not in referring] + [p for p in paths if p in referring]
     patterns = [{aliases[p]: _conj(plain[p])} for p in ordered] + extra
-    patterns += [{f"k{i}": _conj([{"t": "k"}, {"n": token}])} for i, token in enumerate(production.needs)]
+    patterns += [{f"k{i}": _conj([{"t": _token_kind(token)}, {"n": token}])} for i, token in enumerate(production.needs)]
     return patterns
+
+
+def _token_kind(token: str) -> str:
+    """The ``t`` of a token's fact: one of TOKEN_BUCKETS kinds, by a stable hash of the token (see the module's
+    docstring: no alpha node may have more than 512 equality children)."""
+    return f"k{zlib.crc32(token.encode('utf-8')) % TOKEN_BUCKETS}"
 
 
 def _action(production_id: str, token: str) -> Callable[[Any], None]:
@@ -178,7 +236,7 @@ def _action(production_id: str, token: str) -> Callable[[Any], None]:
             session.fired.add(production_id)
             if token in session.consumed and token not in session.asserted:
                 session.asserted.add(token)
-                c.assert_fact({"t": "k", "n": token})
+                c.assert_fact({"t": _token_kind(token), "n": token})
         except Exception as e:  # collected and raised to the caller after the top-level call
             session.errors.append(f"{production_id}: {type(e).__name__}: {e}")
 
@@ -193,7 +251,7 @@ def _register(program: Program) -> str:
     name = f"refugee_rules_{program.signature}"
     if name not in _registered:
         definition = {
-            f"p{i}": {"all": _patterns(p), "run": _action(p.id, p.produces)}
+            f"p{i}": {"all": _patterns(p, _plan(program)), "run": _action(p.id, p.produces)}
             for i, p in enumerate(program.productions)
         }
         definition["session"] = {"all": [{"s": _conj([{"t": "s"}, {"n": "session"}])}], "run": _session_opened}
@@ -222,7 +280,15 @@ def _assertions(program: Program, facts: dict[str, Any]) -> list[dict[str, Any]]
             if path in element_lists:
                 elements += [{"t": "e", "n": path, "v": v} for v in value]
         fields.append(fact)
-    return elements + fields
+    plan = _plan(program)
+    if not plan:
+        return elements + fields
+    copies = {key: max(shards.values()) + 1 for key, shards in plan.items()}
+    out: list[dict[str, Any]] = []
+    for fact in elements + fields:
+        count = copies.get((fact["t"], fact["n"]))
+        out.extend([fact] if count is None else [dict(fact, s=s) for s in range(count)])
+    return out
 
 
 class DurableBackend:

@@ -1,6 +1,7 @@
 """The ``refugee-rules`` command.
 
-Exit codes: 0 success; 2 bad input (profile, date, rulesets) with a message naming the field;
+Exit codes: 0 success; 1 ``batch`` ran but at least one record is an error line (``verify``: different);
+2 bad input (profile, date, rulesets) with a message naming the field;
 3 an internal failure, reported in one line, never as a traceback (case data may be in it).
 Nothing is written but the output asked for; no fact is logged.
 """
@@ -19,7 +20,7 @@ from pydantic import BaseModel
 from refugee_rules import __version__
 from refugee_rules.api import JURISDICTIONS, assess
 from refugee_rules.engine import ENGINES
-from refugee_rules.errors import ProfileError, RefugeeRulesError
+from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError
 from refugee_rules.explain.explainer import STALE_AFTER_DAYS
 from refugee_rules.case.inputs import read_profile
 from refugee_rules.case.profile import CaseProfile
@@ -28,6 +29,7 @@ from refugee_rules.options import Options, destinations_from_text
 from refugee_rules.views.report import DEPTHS, FORMATS, LANGUAGES, render
 from refugee_rules.law.loader import ALL_JURISDICTIONS, builtin_dir, load
 
+EXIT_RECORDS_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
@@ -93,14 +95,41 @@ def _options(args: argparse.Namespace) -> Options:
 
 
 def _write(text: str, out: str | None) -> None:
-    if out:
-        Path(out).write_text(text, encoding="utf-8")
-    else:
+    """Write to ``out``, or standard output for none or ``-``; a file that cannot be written is a one-line error."""
+    if not out or out == "-":
         sys.stdout.write(text)
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise FileError(out, "a directory; give a file name for the output")
+    if not path.parent.is_dir():
+        raise FileError(out, f"the directory {str(path.parent)!r} does not exist")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise FileError(out, f"cannot write the file: {e.strerror or type(e).__name__}") from None
+
+
+_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".json": "json",
+              ".txt": "text", ".text": "text"}
+
+
+def _format(args: argparse.Namespace, allowed: tuple[str, ...], default: str = "text") -> str:
+    """``--format``, or the format ``-o``'s extension names; an explicit format that contradicts it is an error."""
+    inferred = _BY_SUFFIX.get(Path(args.output).suffix.lower()) if args.output and args.output != "-" else None
+    if inferred is not None and inferred not in allowed:
+        inferred = None
+    if args.format is not None:
+        if inferred is not None and inferred != args.format:
+            raise RefugeeRulesError(f"--format {args.format} contradicts the output file's extension "
+                                    f"({args.output} is {inferred}); drop --format or rename the file")
+        return str(args.format)
+    return inferred or default
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
     profile = read_profile(args.profile)
+    args.format = _format(args, FORMATS)
     options = _options(args)
     result = assess(profile, options=options)
     timeline = None
@@ -117,6 +146,7 @@ def _cmd_questions(args: argparse.Namespace) -> int:
     from refugee_rules.tasks.questions import format_questions, questions
 
     profile = read_profile(args.profile)
+    args.format = _format(args, ("text", "json"))
     found = questions(profile, options=_options(args))
     _write(format_questions(found, args.format, lang=args.lang), args.output)
     return 0
@@ -125,6 +155,7 @@ def _cmd_questions(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from refugee_rules.tasks.compare import compare, format_comparison
 
+    args.format = _format(args, ("text", "markdown", "json"))
     dates = args.as_of or []
     if len(dates) > 2:
         raise RefugeeRulesError("compare: give at most two --as-of dates")
@@ -173,7 +204,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from refugee_rules.tasks import batch
 
-    total = batch.count_records(args.input)
+    total = batch.count_records(args.input) if args.output != "-" else None
     progress = None
     if sys.stderr.isatty():
         from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]  # a progress bar with rate and ETA on a terminal; silent when piped
@@ -187,7 +218,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             progress.close()
     skipped = f", {counts.skipped} already done (resumed)" if counts.skipped else ""
     print(f"read {counts.read}, assessed {counts.assessed}, errors {counts.errors}{skipped}", file=sys.stderr)
-    return 0
+    return EXIT_RECORDS_FAILED if counts.errors else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,20 +228,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     a = sub.add_parser("assess", help="assess a case profile (YAML or JSON)")
-    a.add_argument("profile", help="path to the profile")
+    a.add_argument("profile", help="path to the profile (YAML or JSON), or - for standard input")
     _add_options(a)
-    a.add_argument("--format", choices=FORMATS, default="text")
-    a.add_argument("-o", "--output", help="write here instead of standard output")
+    a.add_argument("--format", choices=FORMATS, default=None,
+                   help="default: from the extension of -o (.html, .md, .json, .txt), else text")
+    a.add_argument("-o", "--output", help="write here instead of standard output (- for standard output)")
     a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
     a.add_argument("--detail", choices=DETAILS, default="compact",
                    help="JSON: compact (titles, questions, citations in the catalogue, named by hash) or full (inlined)")
     a.set_defaults(run=_cmd_assess)
 
     q = sub.add_parser("questions", help="the questions that would settle what is undetermined, most useful first")
-    q.add_argument("profile", help="path to the profile")
+    q.add_argument("profile", help="path to the profile, or - for standard input")
     _add_options(q)
-    q.add_argument("--format", choices=("text", "json"), default="text")
-    q.add_argument("-o", "--output")
+    q.add_argument("--format", choices=("text", "json"), default=None, help="default: from -o's extension, else text")
+    q.add_argument("-o", "--output", help="write here instead of standard output (- for standard output)")
     q.set_defaults(run=_cmd_questions)
 
     c = sub.add_parser("compare", help="which findings change between two dates, or between two profiles, and why")
@@ -218,8 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("other", nargs="?", help="an edited copy of the profile (optional)")
     c.add_argument("--as-of", type=_date, action="append", help="repeat twice to compare two dates")
     _add_options(c, as_of=False)
-    c.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    c.add_argument("-o", "--output")
+    c.add_argument("--format", choices=("text", "markdown", "json"), default=None,
+                   help="default: from -o's extension, else text")
+    c.add_argument("-o", "--output", help="write here instead of standard output (- for standard output)")
     c.set_defaults(run=_cmd_compare)
 
     k = sub.add_parser("catalogue", help="the catalogue that compact assessments refer to (titles, questions, "
@@ -237,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("batch", help="assess many profiles: .jsonl, .csv or a directory; one output line per record")
     b.add_argument("input", help="a .jsonl or .csv file, or a directory of YAML/JSON profiles")
-    b.add_argument("-o", "--output", required=True, help="output file (.jsonl, or .csv with --format summary-csv)")
+    b.add_argument("-o", "--output", required=True,
+                   help="output file (.jsonl, or .csv with --format summary-csv), or - for standard output; "
+                        "exit status 1 when any record is an error line")
     b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     _add_options(b, lang=False)
     b.add_argument("--format", choices=("json", "summary-csv"), default="json")
@@ -263,6 +298,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result.identical else 1
 
 
+def _port(text: str) -> int:
+    if text.isdigit() and int(text) <= 65535:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a TCP port 0-65535 (0: any free port), got {text!r}")
+
+
+def _positive(text: str) -> int:
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         from refugee_rules.frontends.service import serve
@@ -283,9 +330,10 @@ def _add_embedding_commands(sub: argparse._SubParsersAction) -> None:  # type: i
 
     srv = sub.add_parser("serve", help="serve the API over HTTP (needs the 'server' extra); OpenAPI at /docs")
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--port", type=_port, default=8000, help="TCP port, 0-65535; 0 picks a free one (default 8000)")
     srv.add_argument("--layer", action="append", metavar="DIR", help="custom ruleset layer for every request")
-    srv.add_argument("--max-body-bytes", type=int, default=1_000_000, help="larger request bodies get 413")
+    srv.add_argument("--max-body-bytes", type=_positive, default=1_000_000,
+                     help="larger request bodies get 413 (default 1000000)")
     srv.set_defaults(run=_cmd_serve)
 
 
@@ -341,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a file or stream the command was given: named, in one line
+        where = e.filename if e.filename is not None else "a file"
+        print(f"refugee-rules: {where}: {e.strerror or type(e).__name__}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as e:  # no traceback: it could carry case facts to a terminal log
         print(f"refugee-rules: internal error ({type(e).__name__}); please report it with the command used, "
               "without the profile", file=sys.stderr)

@@ -21,6 +21,7 @@ backend serialises its own calls).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import hashlib
 import json
@@ -32,7 +33,7 @@ import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from refugee_rules._version import __version__
 from refugee_rules.api import assess, load_rulesets
@@ -41,10 +42,15 @@ from refugee_rules.result.compact import CompactAssessment
 from refugee_rules.options import Options
 from refugee_rules.engine import ENGINES, default_engine
 from refugee_rules.errors import EngineError, ProfileError, RefugeeRulesError, describe
+from refugee_rules.case.inputs import _check_size
 from refugee_rules.case.profile import CaseProfile
 from refugee_rules.law.loader import SOURCES_FILE, RuleBook, builtin_dir
 
 MAX_BODY_BYTES = 1_000_000
+MAX_PROBLEMS = 50
+"""A 422 lists at most this many problems (and says how many more there were)."""
+BODY_SECONDS = 30.0
+"""A request body not received whole within this many seconds is answered 408 (a stalled client holds nothing)."""
 Engine = Literal["durable", "compiled"]
 assert set(ENGINES) == {"durable", "compiled"}
 T = TypeVar("T")
@@ -55,6 +61,17 @@ T = TypeVar("T")
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _guarded(cls, data: Any) -> Any:
+        """The size and depth guard the CLI and batch apply, before the profile is validated (an alias-free but
+        huge or deep profile would otherwise cost a validation error per value: a 400 kB body gave a 7 MB 422)."""
+        if isinstance(data, dict):
+            for key in ("profile", "other"):
+                if isinstance(data.get(key), dict) and (problem := _check_size(data[key])) is not None:
+                    raise ValueError(f"{key}: {problem}")
+        return data
 
 
 class AssessRequest(_Request):
@@ -165,8 +182,13 @@ class BodyLimit:
             return
         body = b""
         more = True
-        while more:  # read it all (chunked bodies have no declared length), counting
-            message = await receive()
+        deadline = asyncio.get_running_loop().time() + BODY_SECONDS
+        while more:  # read it all (chunked bodies have no declared length), counting, within the deadline
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - asyncio.get_running_loop().time()))
+            except asyncio.TimeoutError:
+                await self._reject(send, 408, "RequestTimeout", f"(body): not received within {BODY_SECONDS:g} seconds")
+                return
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
@@ -185,10 +207,11 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
-        content = json.dumps({"error": "RequestTooLarge",
-                              "problems": [f"(body): larger than {self.max_bytes} bytes"]}).encode()
-        await send({"type": "http.response.start", "status": 413,
+    async def _reject(self, send: Callable[[dict[str, Any]], Awaitable[None]], status: int = 413,
+                      error: str = "RequestTooLarge", problem: str | None = None) -> None:
+        content = json.dumps({"error": error,
+                              "problems": [problem or f"(body): larger than {self.max_bytes} bytes"]}).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
         await send({"type": "http.response.body", "body": content})
 
@@ -217,6 +240,8 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
                max_body_bytes: int = MAX_BODY_BYTES) -> Any:
     """The ASGI application (FastAPI, wrapped in the body-size limit). Rulesets are loaded and linted now,
     so a broken custom layer stops the service at start-up, not at the first request."""
+    if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes <= 0:
+        raise ProfileError([f"max_body_bytes: expected a whole number of bytes above 0, got {max_body_bytes!r}"])
     layer_dirs = tuple(Path(d) for d in layers)
     ruleset_dirs = tuple(Path(d) for d in rulesets) if rulesets else None
     book = load_rulesets(layer_dirs, rulesets=ruleset_dirs)
@@ -240,6 +265,8 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
         if not problems:  # not a JSON object at all, or a problem only FastAPI sees
             problems = ["(body): not valid JSON" if err["type"] == "json_invalid"
                         else f"{'.'.join(str(p) for p in err['loc'][1:]) or '(body)'}: {err['msg']}" for err in exc.errors()]
+        if len(problems) > MAX_PROBLEMS:
+            problems = problems[:MAX_PROBLEMS] + [f"(body): {len(problems) - MAX_PROBLEMS} more problems not listed"]
         return JSONResponse(status_code=422, content={"error": "ProfileError", "problems": problems})
 
     @app.exception_handler(HTTPException)
@@ -310,7 +337,16 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
 def serve(*, host: str = "127.0.0.1", port: int = 8000, layers: tuple[str | Path, ...] = (),
           rulesets: tuple[str | Path, ...] | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> None:
     """Run the service with uvicorn until interrupted. The access log is off: no request line, no body."""
+    import sys
+
     import uvicorn
 
+    if isinstance(port, bool) or not (isinstance(port, int) and 0 <= port < 65536):
+        raise ProfileError([f"port: expected a TCP port 0-65535 (0: any free port), got {port!r}"])
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"refugee-rules: warning: listening on {host}, not only this machine: case data will cross the "
+              "network; put the service behind TLS and authentication", file=sys.stderr)
+
     app = create_app(layers=layers, rulesets=rulesets, max_body_bytes=max_body_bytes)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", server_header=False)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", server_header=False,
+                timeout_keep_alive=5, limit_concurrency=256)

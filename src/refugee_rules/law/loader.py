@@ -99,15 +99,43 @@ class RuleBook:
                 for rid, r in self.rules.items()}
 
 
+MAX_NODES = 1_000_000
+MAX_DEPTH = 64
+
+
+def _too_large(data: Any) -> str | None:
+    """Why a parsed file cannot be linted safely: an alias bomb (shared nodes counted each time they appear; the
+    walk stops at the bound) or nesting deep enough to exhaust the stack."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            return f"more than {MAX_NODES} values once aliases are expanded"
+        if depth > MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep"
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return None
+
+
 def _read_yaml(path: Path, label: str, problems: list[str]) -> Any:
     if path.stat().st_size > MAX_FILE_BYTES:
         problems.append(f"{label}: larger than {MAX_FILE_BYTES} bytes")
         return None
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        problems.append(f"{label}: not valid YAML: {str(e).splitlines()[0]}")
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        why = str(e).splitlines()[0] if isinstance(e, (yaml.YAMLError, UnicodeDecodeError)) else type(e).__name__
+        problems.append(f"{label}: not valid YAML: {why}")
         return None
+    if (too_large := _too_large(data)) is not None:
+        problems.append(f"{label}: {too_large}")
+        return None
+    return data
 
 
 def _load_sources(paths: list[tuple[Path, str]], problems: list[str]) -> dict[str, Source]:
@@ -299,6 +327,13 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
             if layer is not None:
                 label = f"layer {layer}: {label}"
                 layer_file[label] = layer
+            if path.is_symlink() or any((d / p).is_symlink() for p in path.relative_to(d).parents if p != Path(".")):
+                problems.append(f"{label}: a symbolic link; rulesets are read from regular files only")
+                continue
+            if not path.is_file():
+                if not path.is_dir():
+                    problems.append(f"{label}: not a regular file")
+                continue
             digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
             (source_files if path.name == SOURCES_FILE else rule_files).append((path, label))
     if not source_files and not problems:
@@ -403,9 +438,16 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
     for rule in rules.values():
         for held, text in ((True, rule.because), (False, rule.because_not or rule.because)):
             try:
-                templates[(rule.id, held)] = ExplanationTemplate(text)
+                templates[(rule.id, held)] = template = ExplanationTemplate(text)
             except TemplateSyntaxError as e:
                 problems.append(f"{label_of[rule.id]}: rule {rule.id}: explanation template: {e.message}")
+                continue
+            if label_of[rule.id] in layer_file and (held or text != rule.because):  # a layer's: tried now, on a profile that states nothing
+                try:
+                    template.check()
+                except Exception as e:  # the type only: the message can quote the template's own text
+                    problems.append(f"{label_of[rule.id]}: rule {rule.id}: explanation template fails when "
+                                    f"rendered ({type(e).__name__}); a fact not stated renders as \"(not stated)\"")
     if problems:
         raise RulesetError(problems)
     return RuleBook(

@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from refugee_rules.errors import UnknownFinding
+
 FindingStatus = Literal["met", "not_met", "undetermined"]
 """The answers of a legal element (kind ``element``), e.g. the inclusion finding."""
 Answer = str
@@ -339,7 +341,7 @@ class Assessment(_Value):
         for f in self.findings:
             if f.id == finding_id:
                 return f
-        raise KeyError(finding_id)
+        raise UnknownFinding(finding_id)
 
     def answer(self, finding_id: str) -> Answer:
         return self.finding(finding_id).answer

@@ -15,7 +15,10 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import contextlib
 import json
+import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from refugee_rules.errors import ProfileError, RefugeeRulesError
+from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError
 from refugee_rules.case.facts import catalogue, nest
 from refugee_rules.case.inputs import MAX_PROFILE_BYTES, read_document
 from refugee_rules.options import STALE_AFTER_DAYS, Options
@@ -52,28 +55,64 @@ class Counts:
 # --- reading ----------------------------------------------------------------------------------------
 
 
+_BOM = b"\xef\xbb\xbf"
+_READ = 1 << 16
+
+
+def _lines(handle: Any, limit: int) -> Iterator[tuple[int, bytes, bool]]:
+    """(byte offset, line, whole?) for each line of a binary file; a line longer than ``limit`` is not held in
+    memory: its first ``limit`` bytes are given with ``whole`` false and the rest is skipped."""
+    offset = 0
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        start, whole = offset, True
+        offset += len(raw)
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            whole = False
+            while True:  # skip to the end of the over-long line, a bounded piece at a time
+                rest = handle.readline(_READ)
+                offset += len(rest)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield start, raw, whole
+
+
 def _jsonl(path: Path) -> Iterator[Record]:
     index = 0
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
+        for number, (offset, raw, whole) in enumerate(_lines(handle, MAX_PROFILE_BYTES), start=1):
+            if number == 1 and raw.startswith(_BOM):  # a BOM written by Windows tools: not part of the record
+                raw, offset = raw[len(_BOM):], offset + len(_BOM)
+            if whole and not raw.strip():
                 continue
             ident = f"line {number}"
             try:
-                if len(raw) > MAX_PROFILE_BYTES:
-                    raise ValueError(f"the line is {len(raw)} bytes; a profile may be at most {MAX_PROFILE_BYTES}")
+                if not whole:
+                    raise ValueError(f"the line is more than {MAX_PROFILE_BYTES} bytes; a profile may be at most "
+                                     f"{MAX_PROFILE_BYTES}")
                 data = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as e:
-                yield Record(index, ident, error=[f"not UTF-8 text (byte {e.start})"])
+                yield Record(index, ident, error=[f"not UTF-8 text (byte {offset + e.start} of the file)"])
             except json.JSONDecodeError as e:
                 yield Record(index, ident, error=[f"not valid JSON: {e.msg} at column {e.colno}"])
             except (ValueError, RecursionError) as e:
-                yield Record(index, ident, error=[str(e) or "the line is nested too deeply"])
+                yield Record(index, ident, error=[_reading_problem(e)])
             else:
                 if isinstance(data, dict) and isinstance(data.get("case_ref"), str) and data["case_ref"]:
                     ident = f"{ident} ({data['case_ref'][:100]})"
                 yield Record(index, ident, data)
             index += 1
+
+
+def _reading_problem(e: Exception) -> str:
+    """A ValueError met while parsing a record, worded without its text (it can quote the record)."""
+    if isinstance(e, RecursionError):
+        return "the record is nested too deeply"
+    if "digits" in str(e) and "integer" in str(e):
+        return "a number has more than 4300 digits; a profile holds no such number"
+    return str(e) if str(e).startswith("the line is") else "the record cannot be read as JSON"
 
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -105,23 +144,104 @@ def _cell(path: str, text: str) -> Any:
     return text
 
 
+MAX_CELL = csv.field_size_limit()
+
+
+def _csv_records(handle: Any, width: list[int]) -> Iterator[tuple[int, str | None, list[str]]]:
+    """(first line number, problem or None, cells) of each CSV record; blank lines are skipped.
+
+    Physical lines are joined while a quote is open (a quoted cell may hold a line break), each decoded on its own,
+    so a byte that is not UTF-8 costs one record, not the rest of the file. A quote that is never closed would
+    swallow every line after it: when the joined lines make no valid record (the file ends, a profile's size is
+    passed, a line is not UTF-8, the CSV does not parse, or more cells than ``width[0]``, the header's, once read),
+    the record the quote opens in is an error and reading resumes on the line after it."""
+    source = _lines(handle, MAX_PROFILE_BYTES)
+    number = 0
+    pending: deque[tuple[int, int, bytes, bool]] = deque()  # lines read ahead, read again after an unclosed quote
+
+    def next_line() -> tuple[int, int, bytes, bool] | None:
+        nonlocal number
+        if pending:
+            return pending.popleft()
+        got = next(source, None)
+        if got is None:
+            return None
+        number += 1
+        offset, raw, whole = got
+        if number == 1 and raw.startswith(_BOM):  # Excel's "CSV UTF-8" starts with a BOM
+            raw, offset = raw[len(_BOM):], offset + len(_BOM)
+        return number, offset, raw, whole
+
+    while (first := next_line()) is not None:
+        start, _, raw, whole = first
+        if whole and not raw.strip(b"\r\n"):
+            continue  # a blank line is no record
+        taken = [first]
+        quotes, size = raw.count(b'"'), len(raw)
+        while quotes % 2 and whole and size <= MAX_PROFILE_BYTES and (more := next_line()) is not None:
+            taken.append(more)
+            quotes += more[2].count(b'"')
+            size += len(more[2])
+            whole = more[3]
+        problem: str | None = None
+        cells: list[str] = []
+        if not whole or size > MAX_PROFILE_BYTES:
+            problem = f"the record is more than {MAX_PROFILE_BYTES} bytes"
+        elif quotes % 2:
+            problem = "a quoted cell is never closed"
+        else:
+            parts: list[str] = []
+            for _, line_offset, line, _ in taken:
+                try:
+                    parts.append(line.decode("utf-8"))
+                except UnicodeDecodeError as e:
+                    problem = f"not UTF-8 text (byte {line_offset + e.start} of the file)"
+                    break
+            if problem is None:
+                try:
+                    cells = next(csv.reader(["".join(parts)]), [])
+                except csv.Error as e:
+                    problem = f"a cell is longer than {MAX_CELL} characters" if "field limit" in str(e) else "not valid CSV"
+            if problem is None and width and len(cells) > width[0] and len(taken) > 1:
+                problem = "more cells than the header has columns"
+        if problem is not None and len(taken) > 1:  # the quote opened here is not closed where a record ends
+            problem = f"a quoted cell opened on this line is not closed on it, and the lines after it make no valid record ({problem})"
+            pending.extendleft(reversed(taken[1:]))
+        yield start, problem, cells
+
+
 def _csv(path: Path) -> Iterator[Record]:
-    with path.open(newline="", encoding="utf-8", errors="strict") as handle:
-        try:
-            reader = csv.DictReader(handle)
-            for index, row in enumerate(reader):
-                ident = f"row {index + 2}"
-                extra = row.pop(None, None)  # type: ignore[call-overload, unused-ignore]
-                if extra:
-                    yield Record(index, ident, error=[f"{len(extra)} more cells than the header has columns"])
-                    continue
-                flat = {k: _cell(k, v) for k, v in row.items() if k and v is not None and v.strip()}
-                yield Record(index, ident, nest(flat))
-        except UnicodeDecodeError as e:
-            raise ProfileError([f"not UTF-8 text (byte {e.start}); records after this point cannot be read"],
-                               str(path)) from None
-        except csv.Error as e:
-            raise ProfileError([f"not valid CSV: {e}"], str(path)) from None
+    """The records of a CSV file; the header is read (and checked) before the first record is asked for."""
+    handle = path.open("rb")
+    width: list[int] = []
+    try:
+        records = _csv_records(handle, width)
+        header: list[str] = []
+        for line, problem, cells in records:
+            if problem is not None:
+                raise ProfileError([f"line {line} (the header): {problem}"], str(path))
+            header = cells
+            break
+        duplicates = sorted({c for c in header if c and header.count(c) > 1})
+        if duplicates:
+            raise ProfileError([f"the header names a column twice: {', '.join(duplicates)}"], str(path))
+    except BaseException:
+        handle.close()
+        raise
+    width.append(len(header))
+    return _csv_rows(handle, records, header)
+
+
+def _csv_rows(handle: Any, records: Iterator[tuple[int, str | None, list[str]]], header: list[str]) -> Iterator[Record]:
+    with handle:
+        for index, (line, problem, cells) in enumerate(records):
+            ident = f"row {index + 2}"
+            if problem is not None:
+                yield Record(index, ident, error=[f"line {line}: {problem}"])
+            elif len(cells) > len(header):
+                yield Record(index, ident, error=[f"{len(cells) - len(header)} more cells than the header has columns"])
+            else:
+                yield Record(index, ident, nest({k: _cell(k, v) for k, v in zip(header, cells) if k and v.strip()}))
 
 
 def _directory(path: Path) -> Iterator[Record]:
@@ -131,6 +251,8 @@ def _directory(path: Path) -> Iterator[Record]:
             yield Record(index, file.name, read_document(file))
         except ProfileError as e:
             yield Record(index, file.name, error=e.problems)
+        except FileError as e:
+            yield Record(index, file.name, error=[e.problem])
 
 
 def read_records(source: str | Path) -> Iterator[Record]:
@@ -138,7 +260,8 @@ def read_records(source: str | Path) -> Iterator[Record]:
     if path.is_dir():
         return _directory(path)
     if not path.is_file():
-        raise ProfileError(["no such file or directory"], str(path))
+        raise FileError(str(path), "no such file or directory" if not path.exists() else
+                        "not a regular file or directory (a device, pipe or socket)")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl(path)
@@ -291,30 +414,63 @@ def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, en
 
 
 def completed_lines(out: Path, fmt: str) -> int:
-    """Complete records already in ``out``; a trailing partial line (an interrupted write) is cut off."""
+    """Complete records already in ``out``; a trailing partial line (an interrupted write) is cut off.
+    The file is read a block at a time: resuming a large output does not hold it in memory."""
     if not out.exists():
         return 0
-    data = out.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end != len(data):
+    lines = 0
+    end = 0  # the byte after the last newline
+    size = 0
+    with out.open("rb") as handle:
+        while block := handle.read(_READ * 16):
+            count = block.count(b"\n")
+            if count:
+                lines += count
+                end = size + block.rfind(b"\n") + 1
+            size += len(block)
+    if end != size:
         with out.open("r+b") as handle:
             handle.truncate(end)
-    lines = data[:end].count(b"\n")
     return max(0, lines - 1) if fmt == "summary-csv" else lines
+
+
+def _same_file(source: Path, out: Path) -> bool:
+    """Whether writing ``out`` would overwrite ``source`` (the same file by another name, a symlink or a hard link
+    included)."""
+    try:
+        return out.exists() and source.exists() and os.path.samefile(source, out)
+    except OSError:
+        return False
 
 
 def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, engine: str | None = None,
         fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None,
         stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None, options: Options | None = None) -> Counts:
-    """Assess every record of ``source`` into ``out``; returns the counts (read = assessed + errors)."""
+    """Assess every record of ``source`` into ``out`` (``-``: standard output); returns the counts
+    (read = assessed + errors)."""
+    to_stdout = str(out) == "-"
     out = Path(out)
+    if to_stdout and resume:
+        raise FileError("-", "--resume needs an output file to continue, not standard output")
+    if not to_stdout:
+        if _same_file(Path(source), out):
+            raise FileError(str(out), "the output is the input (the same file): it would be emptied before it is "
+                            "read; write the output to another file")
+        if out.is_dir():
+            raise FileError(str(out), "a directory; give a file name for the output")
+        if not out.parent.is_dir():
+            raise FileError(str(out), f"the directory {str(out.parent)!r} does not exist")
     records = read_records(source)
     counts = Counts()
     done = completed_lines(out, fmt) if resume else 0
     if done:
         counts.skipped = done
         records = (r for r in records if r.index >= done)
-    with out.open("ab" if done else "wb") as handle:
+    try:
+        handle = sys.stdout.buffer if to_stdout else out.open("ab" if done else "wb")
+    except OSError as e:
+        raise FileError(str(out), f"cannot write the file: {e.strerror or type(e).__name__}") from None
+    with contextlib.nullcontext(handle) if to_stdout else handle:
         if fmt == "summary-csv" and not done:
             handle.write(_utf8(summary_header(_options(options, as_of, engine, stale_after_days, destinations))))
             handle.flush()

@@ -32,6 +32,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
+from refugee_rules.errors import ProfileError
 from refugee_rules.result.assessment import DISCLAIMER
 from refugee_rules.options import LANGUAGES
 
@@ -51,7 +52,7 @@ def po_path(lang: str, domain: str) -> Path:
 
 def check_lang(lang: str) -> str:
     if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGUAGES)}")
+        raise ProfileError([f"lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}"])
     return lang
 
 

@@ -11,6 +11,7 @@ there is none.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from refugee_rules.errors import ProfileError
 from refugee_rules.result.assessment import DISCLAIMER, Assessment, Finding, MissingFact
 from refugee_rules.case.facts import nest
 from refugee_rules.law.templates import NotStated
@@ -190,7 +193,7 @@ class View:
     def __init__(self, a: Assessment, lang: str = "en", depth: str = "full", book: Any = None,
                  timeline: Any = None):
         if depth not in DEPTHS:
-            raise ValueError(f"unknown depth {depth!r}: expected one of {', '.join(DEPTHS)}")
+            raise ProfileError([f"depth: expected one of {', '.join(DEPTHS)}, got {depth!r}"])
         self.a, self.L, self.depth, self.timeline = a, Lang(lang), depth, timeline
         self.book = book
         self._book_checked = False
@@ -497,11 +500,37 @@ class View:
 # --- rendering -----------------------------------------------------------------------------------------
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Terminal escapes (ANSI starts with ESC), other control characters and the bidirectional overrides and isolates
+(which make text display in another order than it is read): never passed from case data into a report."""
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_SCRIPT_SCHEME = re.compile(r"(?i)\b(javascript|vbscript)(\s*):")
+
+
+def plain(value: Any) -> Any:
+    """A value as a text report shows it: escape sequences and control characters removed (tabs and line breaks
+    kept), bidirectional overrides removed."""
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", value))
+
+
+def markdown_safe(value: Any) -> Any:
+    """A value as a Markdown report shows it: plain, with no HTML a renderer would run (``<`` and ``>`` as
+    entities: no ``<script>``, no tag carrying ``onerror=``, no autolink) and no ``javascript:`` link target."""
+    value = plain(value)
+    if not isinstance(value, str):
+        return value
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SCRIPT_SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}&#58;", value)
+
+
 @lru_cache(maxsize=8)
-def _env(lang: str, html: bool) -> Environment:
+def _env(lang: str, html: bool, markdown: bool = False) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined, autoescape=html,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, extensions=["jinja2.ext.i18n"],
+        finalize=markdown_safe if markdown else plain,  # every value a template writes, case data included
     )
     from refugee_rules.views.i18n import translations
 
@@ -517,14 +546,16 @@ def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth
     re-render rule explanations in another language; ``timeline`` (see :func:`report.timeline.timeline`)
     adds the per-destination timeline to the HTML report.
     """
+    if not isinstance(assessment, Assessment):
+        raise ProfileError([f"assessment: expected an Assessment (from assess()), got {type(assessment).__name__}"])
     if fmt == "json":  # format 2; ``detail`` compact (the catalogue by hash) or full (inlined, for archives)
         return assessment.to_json(detail) + "\n"
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        raise ProfileError([f"fmt: expected one of {', '.join(FORMATS)}, got {fmt!r}"])
     check_lang(lang)
     view = View(assessment, lang, depth, book, timeline)
     template = {"markdown": "markdown.j2", "text": "text.j2", "html": "html.j2"}[fmt]
-    return _env(lang, fmt == "html").get_template(template).render(
+    return _env(lang, fmt == "html", fmt == "markdown").get_template(template).render(
         a=assessment, v=view, L=view.L, mark=MARK, summary=(depth == "summary"),
     )
 

@@ -1,0 +1,1 @@
+"""Regression tests of issue 17: one per defect, each named after what it protects."""
