@@ -119,3 +119,12 @@ def claim_profiles(draw: st.DrawFn) -> dict[str, Any]:
 
 
 any_flat_profiles = st.one_of(flat_profiles(), claim_profiles())
+
+
+def with_sections(base: dict[str, Any], **sections: Any) -> dict[str, Any]:
+    """A copy of a nested profile with these sections merged in (a mapping updates the section; any other value
+    replaces it): one example case varied one fact at a time."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
+    for key, value in sections.items():
+        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
+    return out

@@ -7,6 +7,8 @@ import pytest
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
 
+from .strategies import with_sections
+
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
 AS_OF = "2024-03-01"
 
@@ -25,13 +27,6 @@ EVADER = {
 }
 
 
-def _with(base: dict, **sections: dict) -> dict:
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
-    for key, value in sections.items():
-        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
-    return out
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_prosecution_for_evasion_alone_is_not_persecution(engine: str) -> None:
     """HB ¶167-168: an evader who only dislikes service faces prosecution, not persecution."""
@@ -45,7 +40,7 @@ def test_prosecution_for_evasion_alone_is_not_persecution(engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_disproportionate_punishment_on_a_ground_is_persecution(engine: str) -> None:
     """HB ¶169: the same evader, punished more severely for a Convention reason, is persecuted."""
-    profile = _with(EVADER, military={**EVADER["military"], "punishment_disproportionate_on_ground": True})
+    profile = with_sections(EVADER, military={**EVADER["military"], "punishment_disproportionate_on_ground": True})
     result = assess(profile, as_of=AS_OF, engine=engine)
     assert result.answer("ms_disproportionate_punishment") == "met"
     assert result.answer("being_persecuted") == "met"

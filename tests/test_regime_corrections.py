@@ -11,16 +11,11 @@ import pytest
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
 
+from .strategies import with_sections
+
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
 TRAVELLER = {"nationalities": ["RU"], "documents": {"internal_passport": True, "travel_passport": {"held": True},
                                                    "visas": [], "residence_permits": []}}
-
-
-def _with(base: dict, **sections: dict) -> dict:
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
-    for key, value in sections.items():
-        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
-    return out
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -41,7 +36,7 @@ def test_russian_with_travel_passport_and_no_visa_is_told_estonia_requires_a_vis
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("code", ["EE", "LV", "LT", "FI"])
 def test_resident_of_the_baltic_states_and_finland_is_not_refused_by_the_ban(engine: str, code: str) -> None:
-    resident = _with(TRAVELLER, documents={**TRAVELLER["documents"], "residence_permits": [{"country": code}],
+    resident = with_sections(TRAVELLER, documents={**TRAVELLER["documents"], "residence_permits": [{"country": code}],
                                            "visas": [{"type": "tourist", "zone": "schengen", "issuing_state": "DE"}]})
     a = assess(resident, as_of="2024-03-01", engine=engine, destinations=[code])
     for f in a.findings:
@@ -50,7 +45,7 @@ def test_resident_of_the_baltic_states_and_finland_is_not_refused_by_the_ban(eng
             assert f.answer != "visa_required" or "passport_index" not in f.id, f.id
     assert next(d for d in a.destinations if d.code == code).entry != "refused"
     # the same person without the permit is refused: the ban still answers for those it names
-    visitor = _with(resident, documents={**resident["documents"], "residence_permits": []})
+    visitor = with_sections(resident, documents={**resident["documents"], "residence_permits": []})
     b = assess(visitor, as_of="2024-03-01", engine=engine, destinations=[code])
     assert next(d for d in b.destinations if d.code == code).entry == "refused"
 
@@ -66,7 +61,7 @@ def test_ban_does_not_answer_when_residence_permits_are_not_known(engine: str) -
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_evader_in_kazakhstan_in_2024_sees_the_extradition_risk_flagged_beside_the_2022_statement(engine: str) -> None:
-    evader = _with(TRAVELLER, location={"country": "KZ", "since": "2022-09-25"}, military={"evaded": True})
+    evader = with_sections(TRAVELLER, location={"country": "KZ", "since": "2022-09-25"}, military={"evaded": True})
     a = assess(evader, as_of="2024-03-01", engine=engine)
     statement = a.finding("regime.kz.risk.extradition_draft_evaders")
     assert statement.kind == "report" and statement.answer == "reported"
@@ -81,7 +76,7 @@ def test_evader_in_kazakhstan_in_2024_sees_the_extradition_risk_flagged_beside_t
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_person_in_georgia_for_17_months_sees_the_one_year_limit_exceeded(engine: str) -> None:
-    here = _with(TRAVELLER, location={"country": "GE", "since": "2022-10-01"})
+    here = with_sections(TRAVELLER, location={"country": "GE", "since": "2022-10-01"})
     a = assess(here, as_of="2024-03-01", engine=engine)
     stay = a.finding("regime.ge.stay.one_year")
     assert stay.answer == "exceeded"
@@ -92,10 +87,10 @@ def test_person_in_georgia_for_17_months_sees_the_one_year_limit_exceeded(engine
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_stay_ending_within_30_days_is_a_red_flag_and_a_missing_date_is_asked(engine: str) -> None:
-    ending = assess(_with(TRAVELLER, location={"country": "GE", "since": "2023-03-20"}), as_of="2024-03-01", engine=engine)
+    ending = assess(with_sections(TRAVELLER, location={"country": "GE", "since": "2023-03-20"}), as_of="2024-03-01", engine=engine)
     assert ending.finding("regime.ge.stay.one_year").answer == "allowed"
     assert any(f.code == "stay_ending" and f.days == 19 for f in ending.outcome.red_flags)
-    undated = assess(_with(TRAVELLER, location={"country": "GE"}), as_of="2024-03-01", engine=engine)
+    undated = assess(with_sections(TRAVELLER, location={"country": "GE"}), as_of="2024-03-01", engine=engine)
     stay = undated.finding("regime.ge.stay.one_year")
     assert stay.stay is not None and stay.stay.since is None
     assert "location.since" in {q.path for q in stay.missing_facts}
@@ -127,7 +122,7 @@ def test_internal_passport_holder_is_not_told_the_internal_passport_countries_ex
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_mongolia_and_finland_crossings_are_reports_not_entry_rules(engine: str) -> None:
-    p = _with(TRAVELLER, documents={**TRAVELLER["documents"], "visas": [{"type": "tourist", "zone": "schengen"}]},
+    p = with_sections(TRAVELLER, documents={**TRAVELLER["documents"], "visas": [{"type": "tourist", "zone": "schengen"}]},
               identity={"ethnicity": "Buryat"})
     a = assess(p, as_of="2022-09-23", engine=engine, destinations=["MN", "FI"])
     assert a.finding("regime.fi.entry.crossings_2022_09").kind == "report"
@@ -146,7 +141,7 @@ def test_passport_index_says_nothing_outside_its_snapshot_dates(engine: str) -> 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_dual_national_is_not_told_a_visa_is_required_on_the_russian_passport_alone(engine: str) -> None:
     """The dataset answers for the better of their passports, and says which (issue 13, item 4)."""
-    dual = _with(TRAVELLER, nationalities=["RU", "IL"])
+    dual = with_sections(TRAVELLER, nationalities=["RU", "IL"])
     a = assess(dual, as_of="2024-03-01", engine=engine, destinations=["EE"])
     dataset = a.finding("regime.ee.entry.passport_index")
     assert dataset.answer == "allowed"
