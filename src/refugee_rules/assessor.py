@@ -36,17 +36,19 @@ from refugee_rules.explain.regimes import DATASET_QUESTION, answered, arrange, c
 from refugee_rules.law.loader import RuleBook, load
 
 ASSESSORS_KEPT = 16
+"""Assessors kept by :func:`assessor` (one per set of options: engine, rulesets, layers, jurisdiction, scope)."""
 DAYS_KEPT = 512
+"""As-of dates whose program an Assessor remembers (a timeline asks a few dozen; a server may be asked any)."""
 SCOPES_KEPT = 1024
+"""Scopes (destinations of interest and current country) whose findings an Assessor remembers."""
 PROGRAMS_KEPT = 256
 """Compiled programs kept: one per set of rules in force (of the date, of a scope, of the dataset's destinations)."""
 DATASET_PART = 12
 """Destinations of the Passport Index dataset whose rules one engine run takes (see Assessor.parts)."""
 SCOPED_PROGRAMS = 64
-"""Programs cut to a scope that an Assessor compiles; past this, a new scope runs the whole program of its date.
-durable-rules keeps every ruleset it is given for the life of the process, so their number must stay bounded."""
-"""Scopes (destinations of interest and current country) whose findings an Assessor remembers."""
-"""As-of dates whose program an Assessor remembers (a timeline asks a few dozen; a server may be asked any)."""
+"""Programs cut to a scope that an Assessor compiles; past this, a new scope runs the program of the destinations
+answered. durable-rules keeps every ruleset it is given for the life of the process, so their number must stay
+bounded."""
 
 
 def profile_hash(profile: CaseProfile) -> str:
