@@ -109,6 +109,9 @@ def test_the_eu_layer_notes_the_presumption_it_adds_for_a_deserter_who_gives_no_
         assert noted["nexus_political_opinion"].rules == ["eu.ez.nexus-presumption"]
 
 
+_PAIRS: dict[str, tuple[Assessor, Assessor]] = {}  # built once: durable-rules never frees a ruleset it registered
+
+
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(flat=any_flat_profiles, as_of=AS_OF_DATES)
 def test_a_case_run_on_its_scoped_program_is_the_case_run_on_the_whole_program(flat, as_of) -> None:
@@ -118,8 +121,7 @@ def test_a_case_run_on_its_scoped_program_is_the_case_run_on_the_whole_program(f
 
     profile = nest(flat)
     for engine in ENGINES:
-        scoped = Assessor(Options(engine=engine))
-        whole = Assessor(Options(engine=engine))
+        scoped, whole = _PAIRS.setdefault(engine, (Assessor(Options(engine=engine)), Assessor(Options(engine=engine))))
         saved, module.SCOPED_PROGRAMS = module.SCOPED_PROGRAMS, 0  # every scope past the bound: the whole program
         try:
             by_whole = whole.assess(profile, as_of=as_of)
