@@ -10,12 +10,15 @@ its source and verbatim quote.
 
 from __future__ import annotations
 
-from refugee_rules.result.assessment import EvidenceUsed, Finding, Note
+from collections.abc import Sequence
+
+from refugee_rules.result.assessment import EvidenceUsed, Note
+from refugee_rules.result.decision import Decision
 
 EVIDENCE_GROUP = "country_evidence"
 
 
-def evidence_relied_on(findings: list[Finding]) -> list[EvidenceUsed]:
+def evidence_relied_on(findings: Sequence[Decision]) -> list[EvidenceUsed]:
     """Each definite evidence finding that some other definite finding was concluded from."""
     by_id = {f.id: f for f in findings}
     items = [f for f in findings if f.group == EVIDENCE_GROUP and f.answer in ("met", "not_met")]
@@ -31,14 +34,14 @@ def evidence_relied_on(findings: list[Finding]) -> list[EvidenceUsed]:
     return [
         EvidenceUsed(
             id=item.id, title=item.title, decision="accepted" if item.answer == "met" else "rejected",
-            citations=item.citations, relied_on_by=sorted(supporters[item.id]), notes=item.notes,
+            citations=list(item.citations), relied_on_by=sorted(supporters[item.id]), notes=list(item.notes),
         )
         for item in items
         if supporters[item.id] and by_id[item.id]
     ]
 
 
-def layer_notes(base: list[Finding], layered: list[Finding], jurisdiction: str) -> dict[str, Note]:
+def layer_notes(base: Sequence[Decision], layered: Sequence[Decision], jurisdiction: str) -> dict[str, Note]:
     """For each finding whose status the optional layer changed: a note saying from what, to what, and by which rules."""
     before = {f.id: f for f in base}
     notes: dict[str, Note] = {}

@@ -16,6 +16,7 @@ in a bounded memo, in process memory only: the same case explained cold or from 
 from __future__ import annotations
 
 import datetime as _dt
+import weakref
 from functools import cached_property
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from refugee_rules.result.assessment import Answer, FindingStatus, Screening
 from refugee_rules.result.assessment import (Branch, Citation, ConflictingFinding, FactUsed, Finding, Firing, MissingFact, Note, Outcome, RedFlag,
                          RuleDates, StayCount, StopPointHit)
 from refugee_rules.result.catalogue import build as build_catalogue
+from refugee_rules.result.decision import Decision
 from refugee_rules.engine.ir import Production, Program, finding_token
 from refugee_rules.case import passport_index
 from refugee_rules.case.facts import FactSet, catalogue, derived_inputs, fact_specs, nest
@@ -101,6 +103,35 @@ def finding_reads(book: RuleBook) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def decision_reads(book: RuleBook, reads: dict[str, tuple[str, ...]]) -> tuple[
+        dict[str, tuple[str, ...]], dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
+    """What a finding's decision can depend on, per finding: (the findings it reads or is compared with,
+    transitively, itself included; the fact paths it can read; the paths whose values it can show).
+
+    A decision shows which facts were used, not their values, so it depends on the productions fired for those
+    findings and on which facts are known or unknown; on values only where it states them: the Passport Index
+    row of a dataset note and the dates a stay is counted from."""
+    refers = {f: (set(d.conflicts_with) | {x for r in book.rules_of(f) for x in book.findings_read(r.id)})
+              & book.findings.keys() for f, d in book.findings.items()}
+    closure: dict[str, tuple[str, ...]] = {}
+    for finding in book.findings:
+        seen, stack = {finding}, [finding]
+        while stack:
+            for other in refers[stack.pop()] - seen:
+                seen.add(other)
+                stack.append(other)
+        closure[finding] = tuple(sorted(seen))
+    values: dict[str, tuple[str, ...]] = {}
+    for finding, paths in reads.items():
+        shown = {p for p in paths if passport_index.is_derived(p)}
+        if shown:
+            shown |= set(passport_index.INPUTS)
+        if book.findings[finding].kind == "stay":
+            shown |= set(STAY_FACTS)
+        values[finding] = tuple(sorted(shown))
+    return closure, {f: frozenset(paths) for f, paths in reads.items()}, values
+
+
 _UNKNOWN = ("<unknown>",)  # a fact asked and not known: distinct from every value and from absence (None)
 
 
@@ -129,11 +160,32 @@ class Memos:
         self.reads = finding_reads(book)
         self.stop_points: tuple[FindingDecl, ...] = tuple(d for d in book.findings.values() if d.stop_point)
         self.findings: Memo[Finding] = Memo(CACHE_SIZE)
+        self.decisions: Memo[Decision] = Memo(CACHE_SIZE)
+        self.closure, self.read_sets, self.decision_values = decision_reads(book, self.reads)
+        # The clauses an outcome screens, in declaration order: (id, always required, or only once raised) ...
+        self.screened: tuple[tuple[str, bool], ...] = tuple(
+            (d.id, d.required_screening) for d in book.findings.values() if d.required_screening or d.required_when_raised)
+        # ... and the clauses that are stop-points (exclusion and cessation).
+        self.clauses: tuple[FindingDecl, ...] = tuple(
+            d for d in book.findings.values() if d.kind == "clause" and d.stop_point)
+        self._productions: weakref.WeakKeyDictionary[Program, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+        self._cited: dict[tuple[str, ...], tuple[tuple[Citation, ...], tuple[RuleDates, ...]]] = {}
         self.firings: Memo[Firing] = Memo(CACHE_SIZE)
         self.traces: Memo[list[Firing]] = Memo(CACHE_SIZE // 4)
         self.trace_paths: Memo[tuple[str, ...]] = Memo(CACHE_SIZE // 4)
         self._texts: dict[tuple[str, bool], str | None] = {}
         self._missing: dict[tuple[str, str], MissingFact] = {}
+
+    def closure_productions(self, program: Program) -> dict[str, frozenset[str]]:
+        """Finding -> the ids of the productions of ``program`` that conclude it or a finding in its closure."""
+        found = self._productions.get(program)
+        if found is None:
+            own: dict[str, set[str]] = {}
+            for p in program.productions:
+                own.setdefault(p.finding, set()).add(p.id)
+            found = {f: frozenset(x for c in members for x in own.get(c, ())) for f, members in self.closure.items()}
+            self._productions[program] = found
+        return found
 
     def constant_text(self, rule_id: str, held: bool) -> str | None:
         key = (rule_id, held)
@@ -148,7 +200,7 @@ class Memos:
         return found
 
     def clear(self) -> None:
-        for memo in (self.findings, self.firings, self.traces, self.trace_paths):
+        for memo in (self.findings, self.decisions, self.firings, self.traces, self.trace_paths):
             memo.clear()
 
 
@@ -269,10 +321,6 @@ class Explainer:
                     paths += self._missing(ref, seen)
         return list(dict.fromkeys(paths))
 
-    def _missing_facts(self, finding: str) -> list[MissingFact]:
-        return [self.memos.missing_fact(path, "unknown" if path in self.facts.unknown else "not_asked")
-                for path in self._missing(finding)]
-
     def _explanation(self, finding: str, status: str, own_fired: list[Production], missing: list[MissingFact]) -> str:
         sentences: list[str] = []
         for p in own_fired:
@@ -363,26 +411,58 @@ class Explainer:
         return StayCount(limit=amount, unit=unit, since=since, ends=ends, days_used=(self.as_of - since).days,
                          days_left=(ends - self.as_of).days, exceeded=self.as_of > ends)
 
-    def _explain(self, finding: str) -> Finding:
+    @cached_property
+    def _fired_ids(self) -> frozenset[str]:
+        return frozenset(p.id for p in self.fired)
+
+    def decisions(self, ids: list[str]) -> list[Decision]:
+        """What the case decided about each finding: from the memo when a case with the same productions fired,
+        the same facts known and unknown, and the same values shown, was decided before (see
+        :func:`decision_reads`)."""
+        memos = self.memos
+        read_sets, shown = memos.read_sets, memos.decision_values
+        productions = memos.closure_productions(self.program)  # the program that ran: it holds every rule in scope
+        fired, state = self._fired_ids, self._states.get
+        known, unknown = frozenset(self.facts.known), self.facts.unknown
+        lookup, memo, scope = memos.decisions.items.get, memos.decisions, self.scope
+        out = []
+        for finding in ids:
+            reads = read_sets[finding]
+            key = (scope, finding, fired & productions[finding], known & reads, unknown & reads,
+                   tuple(map(state, shown[finding])) if shown[finding] else ())
+            decided = lookup(key)
+            if decided is None:
+                decided = self.decide(finding)
+                memo.put(key, decided)
+            out.append(decided)
+        return out
+
+    def _cited(self, rule_ids: tuple[str, ...]) -> tuple[tuple[Citation, ...], tuple[RuleDates, ...]]:
+        found = self.memos._cited.get(rule_ids)
+        if found is None:
+            found = self.memos._cited[rule_ids] = (tuple(self._citations(list(rule_ids))),
+                                                   tuple(self.rule_dates(list(rule_ids))))
+        return found
+
+    def _rested_on(self, finding: str, status: str) -> tuple[frozenset[str], frozenset[str], list[str], list[str]]:
+        """(facts, productions, rules that decided it, rules cited) behind the finding's answer."""
+        if status == "undetermined":
+            active = self.program.active_rules
+            facts = frozenset(p for r in self.book.rules_of(finding) if r.id in active
+                              for p in self.book.facts_read(r.id) if p in self.facts.known)
+            rule_ids = sorted(r.id for r in self.book.rules_of(finding) if r.id in active)
+            return facts, frozenset(), rule_ids, rule_ids or sorted(r.id for r in self.book.rules_of(finding))
+        facts, productions = self._support_of(finding_token(finding, status))
+        rule_ids = sorted({p.rule for p in self.fired_for.get(finding, ()) if p.id in productions and p.rule})
+        return facts, productions, rule_ids, rule_ids
+
+    def decide(self, finding: str) -> Decision:
         decl = self.book.findings[finding]
         status = self.side(finding)
-        if status == "undetermined":
-            facts: frozenset[str] = frozenset(
-                p for r in self.book.rules_of(finding) if r.id in self.program.active_rules
-                for p in self.book.facts_read(r.id) if p in self.facts.known
-            )
-            productions: frozenset[str] = frozenset()
-            rule_ids = sorted(r.id for r in self.book.rules_of(finding) if r.id in self.program.active_rules)
-            cited = rule_ids or sorted(r.id for r in self.book.rules_of(finding))
-            missing = self._missing_facts(finding)
-        else:
-            facts, productions = self._support_of(finding_token(finding, status))
-            rule_ids = sorted({p.rule for p in self.fired_for.get(finding, ()) if p.id in productions and p.rule})
-            cited = rule_ids
-            missing = []
+        facts, productions, rule_ids, cited = self._rested_on(finding, status)
+        missing = self._missing(finding) if status == "undetermined" else []
         facts = frozenset(p for p in _with_inputs(set(facts)) if p in self.facts.known)
         dataset = self._dataset_note(facts) if status != "undetermined" else None
-        own_fired = [p for p in self.fired_for.get(finding, ()) if p.id in productions]
         depends = sorted({p.finding for p in self.fired if p.id in productions and p.finding != finding}) if productions else []
         kind = KINDS[decl.kind]
         answer = self.answer_word(finding)
@@ -391,28 +471,41 @@ class Explainer:
             if stay.exceeded:
                 answer = "exceeded"
             elif stay.since is None:
-                missing = missing + [self.memos.missing_fact(p, "unknown" if p in self.facts.unknown else "not_asked")
-                                     for p in ("location.since",)]
+                missing = missing + ["location.since"]
             facts = facts | frozenset(p for p in STAY_FACTS if p in self.facts.known)
         if decl.kind == "residence" and status == "undetermined" and missing:
             answer = "conditions_not_shown"
         assert answer in kind.words
-        citations = self._citations(cited)
+        citations, dates = self._cited(tuple(cited))
         conflicts = self._conflicts(finding)
-        notes = self._notes(rule_ids, citations)
+        notes = self._notes(rule_ids, list(citations))
         if dataset is not None:
             notes.insert(0, dataset)
         if conflicts:
             notes.append(Note(code="sources_conflict", findings=[c.id for c in conflicts]))
+        unknown = self.facts.unknown
+        return Decision(
+            id=finding, title=decl.title, group=decl.group, role=decl.role, kind=decl.kind, answer=answer,
+            adverse=decl.adverse, destination=decl.destination, facts_used=tuple(sorted(facts)),
+            rules_fired=tuple(rule_ids), depends_on=tuple(depends), questions=tuple(missing),
+            unknown=tuple(p for p in missing if p in unknown), notes=tuple(notes), conflicts=tuple(conflicts),
+            dates=dates, citations=citations, stay=stay,
+        )
+
+    def _explain(self, finding: str) -> Finding:
+        """The decision, explained: its sentences, the values of the facts used, the rules that did not hold."""
+        decision = self.decide(finding)
+        decl = self.book.findings[finding]
+        _, productions, _, _ = self._rested_on(finding, self.side(finding))
+        own_fired = [p for p in self.fired_for.get(finding, ()) if p.id in productions]
+        missing = [self.memos.missing_fact(path, "unknown" if path in self.facts.unknown else "not_asked")
+                   for path in decision.questions]
         # Built from checked rulesets and a validated profile: constructed without re-validation.
         return Finding.model_construct(
-            id=finding, title=decl.title, asks=decl.asks, group=decl.group, role=decl.role, kind=decl.kind, answer=answer, adverse=decl.adverse,
-            explanation=self._explanation(finding, status, own_fired, missing),
-            facts_used=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in sorted(facts)],
-            rules_fired=rule_ids, depends_on=depends, citations=citations, missing_facts=missing,
-            notes=notes, destination=decl.destination, topic=decl.topic,
-            dates=self.rule_dates(cited), conflicts=conflicts, conflict_note=decl.conflict_note,
-            branches_not_held=self._branches(finding), doubt=decl.doubt, stay=stay,
+            **decision.fields(), asks=decl.asks, topic=decl.topic, conflict_note=decl.conflict_note, doubt=decl.doubt,
+            explanation=self._explanation(finding, self.side(finding), own_fired, missing),
+            facts_used=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in decision.facts_used],
+            missing_facts=missing, branches_not_held=self._branches(finding),
         )
 
     def _dataset_note(self, facts: frozenset[str]) -> Note | None:
@@ -480,7 +573,7 @@ class Explainer:
         """An undecided stop-point finding is still a stop-point once a fact that would trigger it is true."""
         return self.side(finding) == "undetermined" and any(self.facts.known.get(p) is True for p in paths)
 
-    def outcome(self, findings: list[Finding], flags: list[RedFlag]) -> Outcome:
+    def outcome(self, findings: list[Decision], flags: list[RedFlag]) -> Outcome:
         """Inclusion and exclusion kept apart: ``likely_meets`` only when Article 1A(2) appears met, every clause
         that must be screened does not apply and no cessation clause applies; stop-points first."""
         by_id = {f.id: f for f in findings}
@@ -495,14 +588,12 @@ class Explainer:
         order = {f.id: i for i, f in enumerate(findings)}
         hits.sort(key=lambda h: order[h.finding])  # in the order the findings are reported
         hit = {h.finding for h in hits}
-        required = [by_id[d.id] for d in self.book.findings.values() if d.id in by_id and (
-            d.required_screening or (d.required_when_raised and d.id in hit))]
-        clauses = [(d, by_id[d.id]) for d in self.book.findings.values()
-                   if d.kind == "clause" and d.stop_point and d.id in by_id]
+        required = [by_id[f] for f, always in self.memos.screened if f in by_id and (always or f in hit)]
+        clauses = [(d, by_id[d.id]) for d in self.memos.clauses if d.id in by_id]
         cessation = [f for d, f in clauses if d.stop_point and d.stop_point.kind == "cessation"]
         raised = any(f.answer == "applies" for d, f in clauses if d.stop_point and d.stop_point.kind == "exclusion")
         exclusion: Screening = "applies" if raised else _screening(required)
-        questions = len({m.path for f in required if f.answer == "not_screened" for m in f.missing_facts})
+        questions = len({p for f in required if f.answer == "not_screened" for p in f.questions})
         red = [RedFlag(code="stop_point", finding=h.finding) for h in hits]
         red += [RedFlag(code="clause_applies", finding=f.id) for f in findings
                 if f.kind == "clause" and f.answer == "applies" and not self.book.findings[f.id].stop_point]
@@ -528,14 +619,14 @@ class Explainer:
                        + (f" (not met: {'; '.join(failed)})." if failed else "."))
         else:
             status = "undetermined"
-            count = len(by_id[inclusion_id].missing_facts) if inclusion_id else 0
+            count = len(by_id[inclusion_id].questions) if inclusion_id else 0
             summary = ("On the stated facts, it cannot yet be determined whether the refugee definition in "
                        f"Article 1A(2) is met; {count} open question{'s' if count != 1 else ''} would settle it.")
         return Outcome(status=status, inclusion=inclusion, exclusion=exclusion, cessation=_screening(cessation),
                        open_screening_questions=questions, summary=summary, stop_points=hits, red_flags=red)
 
 
-def _screening(clauses: list[Finding]) -> Screening:
+def _screening(clauses: list[Decision]) -> Screening:
     if any(f.answer == "applies" for f in clauses):
         return "applies"
     if clauses and all(f.answer == "does_not_apply" for f in clauses):

@@ -13,31 +13,28 @@ whose rules a layer changed says so in its notes, naming the layer, the rule and
 
 from __future__ import annotations
 
-from refugee_rules.result.assessment import Finding, Note
+from collections.abc import Sequence
+
+from refugee_rules.result.assessment import Note
 from refugee_rules.law.loader import RuleBook
 
 
-def custom_layer_notes(book: RuleBook, findings: list[Finding]) -> list[Finding]:
-    """The findings, each with a note for every rule of it that comes from a custom layer."""
-    if not book.layer_of:
-        return findings
-    out = []
-    for f in findings:
-        notes: list[Note] = []
-        explanation = f.explanation
-        for rule in book.rules_of(f.id):
-            layer = book.layer_of.get(rule.id)
-            if layer is None:
-                continue
-            o = book.overrides.get(rule.id)
-            if o is not None:
-                replaced = f"built-in rule {o.replaces}" if o.replaces == rule.id else f"rule {o.replaces}"
-                notes.append(Note(code="layer_override", rule=rule.id, layer=layer, replaces=o.replaces,
-                                  replaced_file=o.replaced_file))
-                if rule.id in f.rules_fired:
-                    explanation = (f"{explanation} [From custom layer {layer!r}: its rule {rule.id} overrides "
-                                   f"the {replaced}.]")
-            else:
-                notes.append(Note(code="layer_added", rule=rule.id, layer=layer))
-        out.append(f.model_copy(update={"notes": [*f.notes, *notes], "explanation": explanation.strip()}) if notes else f)
-    return out
+def custom_layer_additions(book: RuleBook, finding: str, rules_fired: Sequence[str]) -> tuple[list[Note], str]:
+    """(a note for every rule of the finding that comes from a custom layer, the sentences its explanation gains:
+    one for each overriding rule that decided it)."""
+    notes: list[Note] = []
+    said = ""
+    for rule in book.rules_of(finding):
+        layer = book.layer_of.get(rule.id)
+        if layer is None:
+            continue
+        o = book.overrides.get(rule.id)
+        if o is not None:
+            replaced = f"built-in rule {o.replaces}" if o.replaces == rule.id else f"rule {o.replaces}"
+            notes.append(Note(code="layer_override", rule=rule.id, layer=layer, replaces=o.replaces,
+                              replaced_file=o.replaced_file))
+            if rule.id in rules_fired:
+                said += f" [From custom layer {layer!r}: its rule {rule.id} overrides the {replaced}.]"
+        else:
+            notes.append(Note(code="layer_added", rule=rule.id, layer=layer))
+    return notes, said

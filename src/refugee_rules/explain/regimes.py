@@ -19,7 +19,8 @@ import datetime as _dt
 from collections.abc import Sequence
 from typing import Literal
 
-from refugee_rules.result.assessment import DestinationSummary, Finding, RedFlag
+from refugee_rules.result.assessment import DestinationSummary, RedFlag
+from refugee_rules.result.decision import Decision
 from refugee_rules.explain.explainer import STAY_ENDING_DAYS
 from refugee_rules.law.loader import RuleBook
 from refugee_rules.law.templates import country_name
@@ -45,7 +46,7 @@ def routes(book: RuleBook) -> frozenset[str]:
     return found
 
 
-def destination_of(finding: Finding) -> str | None:
+def destination_of(finding: Decision) -> str | None:
     """The destination a regime finding is about (its ``regime:XX`` group), or None for the law."""
     return finding.group.split(":", 1)[1] if finding.group.startswith("regime:") else None
 
@@ -57,7 +58,7 @@ ROUTE_QUESTIONS = frozenset({"entry.internal_passport", "entry.travel_passport"}
 this route does not apply to the documents held, not that the person is refused entry."""
 
 
-def entry_answer(items: Sequence[Finding], routes: frozenset[str] = frozenset()) -> str:
+def entry_answer(items: Sequence[Decision], routes: frozenset[str] = frozenset()) -> str:
     """allowed if an uncontested reported entry route fits; else refused, visa_required or undetermined.
 
     ``routes`` are the ids of document-route findings (see :data:`ROUTE_QUESTIONS`). A closed route is not a
@@ -79,7 +80,7 @@ def entry_answer(items: Sequence[Finding], routes: frozenset[str] = frozenset())
     return "undetermined"
 
 
-def _stale(items: Sequence[Finding], as_of: _dt.date, stale_after_days: int) -> int | None:
+def _stale(items: Sequence[Decision], as_of: _dt.date, stale_after_days: int) -> int | None:
     """The age in days of the oldest source behind a decided finding, if older than the threshold."""
     ages = [(as_of - d.reported).days for f in items for d in f.dates
             if d.reported and f.answer not in ("undetermined", "not_screened")]
@@ -91,7 +92,7 @@ DATASET_ONLY = ("From the Passport Index dataset alone: the source articles enco
                 "is no document-type, ban or risk information.")
 
 
-def _summary(entry: str, risks: list[Finding], conflicts: list[str], stale: bool, dataset_only: bool = False) -> str:
+def _summary(entry: str, risks: list[Decision], conflicts: list[str], stale: bool, dataset_only: bool = False) -> str:
     parts = [DATASET_ONLY] if dataset_only else []
     parts += [{
         "allowed": "Entry: allowed on a reported route that fits the documents held.",
@@ -134,15 +135,15 @@ def answered(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: s
 
 
 def arrange(
-    book: RuleBook, findings: list[Finding], scope: Scope, wanted: Sequence[str] | None, here: str | None,
+    book: RuleBook, findings: list[Decision], scope: Scope, wanted: Sequence[str] | None, here: str | None,
     as_of: _dt.date, stale_after_days: int,
-) -> tuple[list[Finding], list[DestinationSummary], list[str], list[RedFlag]]:
+) -> tuple[list[Decision], list[DestinationSummary], list[str], list[RedFlag]]:
     """(findings in report order, destination summaries most realistic first, notes, red flags).
 
     Findings about destinations out of scope are left out of the result; the law, the Russian side (documents
     and exit) and, with any EU member state, the EU as a whole are always kept."""
-    by_dest: dict[str, list[Finding]] = {}
-    law: list[Finding] = []
+    by_dest: dict[str, list[Decision]] = {}
+    law: list[Decision] = []
     for f in findings:
         code = destination_of(f)
         (law if code is None else by_dest.setdefault(code, [])).append(f)

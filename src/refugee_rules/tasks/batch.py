@@ -318,10 +318,10 @@ def finding_columns(options: Options | None = None) -> list[str]:
     return list(assessor(options or _worker_options()).book.findings)
 
 
-def _summary_row(index: int, ident: str, status: str, assessment: Any = None, error: str = "") -> str:
+def _summary_row(index: int, ident: str, status: str, decided: Any = None, error: str = "") -> str:
     buffer = io.StringIO()
-    statuses = {f.id: f.answer for f in assessment.findings} if assessment else {}
-    outcome = assessment.outcome if assessment else None
+    statuses = {d.id: d.answer for d in decided.decisions} if decided else {}
+    outcome = decided.outcome if decided else None
     csv.writer(buffer, lineterminator="\n").writerow(
         [index, ident, status, outcome.status if outcome else "", (outcome.inclusion or "") if outcome else ""]
         + [statuses.get(f, "") for f in finding_columns()] + [error]
@@ -344,7 +344,7 @@ def _utf8(text: str) -> bytes:
 
 def _assess_one(record: Record) -> tuple[bool, bytes]:
     """(assessed?, the output line in UTF-8) for one record; never raises."""
-    from refugee_rules.api import assess
+    from refugee_rules.assessor import assessor
 
     fmt = _settings.get("fmt", "json")
     problems: list[str]
@@ -353,7 +353,8 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
         problems = record.error
     else:
         try:
-            result = assess(record.data, options=_worker_options())
+            options = _worker_options()
+            decided = assessor(options).decide(record.data, as_of=options.day())
         except ProfileError as e:
             problems = e.problems
         except RefugeeRulesError as e:
@@ -362,10 +363,12 @@ def _assess_one(record: Record) -> tuple[bool, bytes]:
             kind, problems = "InternalError", [f"{type(e).__name__} while assessing this record"]
         else:
             if fmt == "summary-csv":
-                return True, _utf8(_summary_row(record.index, record.ident, "assessed", result))
+                return True, _utf8(_summary_row(record.index, record.ident, "assessed", decided))
             prefix = '{"index":%d,"record":%s,"status":"assessed","assessment":' % (
                 record.index, json.dumps(record.ident, ensure_ascii=False))
-            return True, assessment_line(result, _utf8(prefix), detail=(_worker_options()).detail)
+            if options.detail == "compact":  # written from the decisions: nothing is explained
+                return True, line_safe(_utf8(prefix) + decided.to_json() + b"}\n")
+            return True, assessment_line(decided.assessment(), _utf8(prefix), detail=options.detail)
     if fmt == "summary-csv":
         return False, _utf8(_summary_row(record.index, record.ident, "error", error=" | ".join(problems)))
     error = {"type": kind, "problems": problems}
