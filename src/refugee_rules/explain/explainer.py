@@ -422,8 +422,12 @@ class Explainer:
         memos = self.memos
         read_sets, shown = memos.read_sets, memos.decision_values
         productions = memos.closure_productions(self.program)  # the program that ran: it holds every rule in scope
-        fired, state = self._fired_ids, self._states.get
-        known, unknown = frozenset(self.facts.known), self.facts.unknown
+        fired, values, unknown = self._fired_ids, self.facts.known, self.facts.unknown
+        known = frozenset(values)
+
+        def state(path: str) -> Any:  # as _states has it, for the few paths a decision shows
+            return _frozen(values[path]) if path in values else _UNKNOWN if path in unknown else None
+
         lookup, memo, scope = memos.decisions.items.get, memos.decisions, self.scope
         out = []
         for finding in ids:
@@ -486,7 +490,8 @@ class Explainer:
         unknown = self.facts.unknown
         return Decision(
             id=finding, title=decl.title, group=decl.group, role=decl.role, kind=decl.kind, answer=answer,
-            adverse=decl.adverse, destination=decl.destination, facts_used=tuple(sorted(facts)),
+            adverse=decl.adverse, destination=decl.destination, regime=decl.regime,
+            facts_used=tuple(sorted(facts)),
             rules_fired=tuple(rule_ids), depends_on=tuple(depends), questions=tuple(missing),
             unknown=tuple(p for p in missing if p in unknown), notes=tuple(notes), conflicts=tuple(conflicts),
             dates=dates, citations=citations, stay=stay,

@@ -34,7 +34,12 @@ Scope = Sequence[str] | Literal["all"] | None
 
 
 def covered(book: RuleBook) -> list[str]:
-    return sorted(code for code, m in book.regimes.items() if m.covered and code not in (ORIGIN, REGION))
+    """The destinations a regime file covers (kept on the book: asked for every case)."""
+    found = book.__dict__.get("_covered")
+    if found is None:
+        found = book.__dict__["_covered"] = tuple(
+            sorted(code for code, m in book.regimes.items() if m.covered and code not in (ORIGIN, REGION)))
+    return list(found)
 
 
 def routes(book: RuleBook) -> frozenset[str]:
@@ -44,11 +49,6 @@ def routes(book: RuleBook) -> frozenset[str]:
         found = book.__dict__["_routes"] = frozenset(
             fid for fid, d in book.findings.items() if d.kind == "entry" and d.question in ROUTE_QUESTIONS)
     return found
-
-
-def destination_of(finding: Decision) -> str | None:
-    """The destination a regime finding is about (its ``regime:XX`` group), or None for the law."""
-    return finding.group.split(":", 1)[1] if finding.group.startswith("regime:") else None
 
 
 DATASET_QUESTION = "entry.passport_index"
@@ -128,7 +128,7 @@ def answered(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: s
     keep = set(codes) | {ORIGIN} | ({REGION} if EU_MEMBERS & set(codes) or scope == "all" else set())
     out = []
     for fid, decl in book.findings.items():
-        code = decl.group.split(":", 1)[1] if decl.group.startswith("regime:") else None
+        code = decl.regime
         if code is None or code in keep:
             out.append(fid)
     return out
@@ -145,7 +145,7 @@ def arrange(
     by_dest: dict[str, list[Decision]] = {}
     law: list[Decision] = []
     for f in findings:
-        code = destination_of(f)
+        code = f.regime
         (law if code is None else by_dest.setdefault(code, [])).append(f)
     have_rules = covered(book)
     codes = selected(scope, wanted, here)

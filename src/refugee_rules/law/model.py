@@ -148,6 +148,11 @@ class FindingDecl(_Strict):
         default=False, description="A clause the outcome must see screened once its stop-point is raised (service in a "
         "unit involved in war crimes raises Article 1F(a)): it then counts as a required screening.")
 
+    @property
+    def regime(self) -> str | None:
+        """The destination a regime finding is about (its ``regime:XX`` group), or None for the law."""
+        return self.group.split(":", 1)[1] if self.group.startswith("regime:") else None
+
 
 class RegimeMeta(_Strict):
     """What a regime file covers: the destination, and whether the sources say anything encodable about it."""

@@ -179,13 +179,10 @@ def to_json(assessment: Any, detail: str = "compact", catalogue: Catalogue | Non
 def decided_json(value: CompactAssessment, decisions: Any, known: dict[str, Any]) -> bytes:
     """The compact JSON of a case written from its decisions and its facts, without explaining any finding: byte
     for byte what :func:`to_json` writes of the explained assessment (tested)."""
-    paths: set[str] = set()
-    unknown: set[str] = set()
-    for d in decisions:
-        paths.update(d.facts_used)
-        unknown.update(d.unknown)
+    paths: set[str] = set().union(*[d.facts_used for d in decisions])
+    unknown: set[str] = set().union(*[d.unknown for d in decisions])
     facts = {path: to_json_bytes(known[path]) for path in paths}
-    return assemble(value, [d.compact_json() for d in decisions], facts, unknown)
+    return assemble(value, [d._written[0] if d._written else d.compact_json() for d in decisions], facts, unknown)
 
 
 def assemble(value: CompactAssessment, findings: list[bytes], facts: dict[str, bytes], unknown: set[str]) -> bytes:

@@ -27,6 +27,7 @@ class Decision:
     answer: Answer
     adverse: bool
     destination: str | None
+    regime: str | None  # the destination of its regime:XX group (None: the law)
     facts_used: tuple[str, ...]  # paths; the values are the case's
     rules_fired: tuple[str, ...]
     depends_on: tuple[str, ...]
