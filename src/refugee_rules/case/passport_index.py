@@ -27,7 +27,6 @@ as-of date), which is what a question about a missing one asks.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as _dt
 import gzip
 import io
@@ -67,22 +66,49 @@ def word(requirement: str) -> tuple[str, int | None]:
     return _WORD[requirement], None
 
 
+COLUMNS = "passport,destination,from_snapshot,raw,requirement"
+"""The extract's header (tools/passport_index.py writes it; no field holds a comma or a quote)."""
+
+
 class Dataset:
-    """The extract, indexed by (passport, destination): snapshot ordinals and rows, in date order."""
+    """The extract, indexed by (passport, destination): snapshot ordinals and rows, in date order.
+
+    A case reads the rows of one or two passports of the ~200, so the lines are only split by passport when
+    loaded (every command starts by loading this: the whole parse took most of a cold start) and each passport's
+    rows are parsed the first time a case holds it."""
 
     def __init__(self, text: str, snapshots_text: str):
-        rows: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+        header, _, body = text.partition("\n")
+        if header.strip() != COLUMNS or '"' in body:
+            raise ValueError(f"the Passport Index extract must have the plain columns {COLUMNS}")
+        lines: dict[str, list[str]] = {}
+        destinations: set[str] = set()
         snapshots: set[str] = set()
-        for row in csv.DictReader(io.StringIO(text)):
-            rows.setdefault((row["passport"], row["destination"]), []).append(
-                (_dt.date.fromisoformat(row["from_snapshot"]).toordinal(), row["raw"], row["requirement"]))
-            snapshots.add(row["from_snapshot"])
-        self.rows = {k: sorted(v) for k, v in rows.items()}
-        self.days = {k: [r[0] for r in v] for k, v in self.rows.items()}
-        self.destinations = frozenset(d for _, d in self.rows)
+        for line in body.splitlines():
+            if not line:
+                continue
+            passport, destination, since, _ = line.split(",", 3)
+            lines.setdefault(passport, []).append(line)
+            destinations.add(destination)
+            snapshots.add(since)
+        self._lines = lines
+        self._parsed: dict[str, dict[str, tuple[list[int], list[tuple[int, str, str]]]]] = {}
+        self.destinations = frozenset(destinations)
         self.snapshots = sorted(_dt.date.fromisoformat(d) for d in snapshots_text.split())
         assert snapshots <= {d.isoformat() for d in self.snapshots}, "a row names a snapshot not in snapshots.txt"
         self.first, self.last = self.snapshots[0], self.snapshots[-1]
+
+    def _rows(self, passport: str) -> dict[str, tuple[list[int], list[tuple[int, str, str]]]]:
+        """Destination -> (snapshot ordinals, rows) of one passport, in date order (a race parses it twice: harmless)."""
+        found = self._parsed.get(passport)
+        if found is None:
+            rows: dict[str, list[tuple[int, str, str]]] = {}
+            for line in self._lines.get(passport, ()):
+                _, destination, since, raw, requirement = line.split(",")
+                rows.setdefault(destination, []).append((_dt.date.fromisoformat(since).toordinal(), raw, requirement))
+            found = {d: ([r[0] for r in ordered], ordered) for d, v in rows.items() if (ordered := sorted(v))}
+            self._parsed[passport] = found
+        return found
 
     def snapshot(self, day: _dt.date) -> _dt.date | None:
         """The latest snapshot on or before ``day`` (None before the first or after the last)."""
@@ -95,14 +121,14 @@ class Dataset:
         row, or outside the snapshots)."""
         if day < self.first or day > self.last:
             return None
-        key = (passport, destination)
-        days = self.days.get(key)
-        if not days:
+        found = self._rows(passport).get(destination)
+        if found is None:
             return None
+        days, rows = found
         i = bisect.bisect_right(days, day.toordinal()) - 1
         if i < 0:
             return None
-        ordinal, raw, requirement = self.rows[key][i]
+        ordinal, raw, requirement = rows[i]
         return _dt.date.fromordinal(ordinal), raw, requirement
 
 
