@@ -101,8 +101,8 @@ def test_a_return_visit_is_weighed_with_the_fear_not_as_cessation(engine: str) -
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_consulate_passport_raises_only_a_presumption_with_its_rebutting_questions(engine: str) -> None:
-    """Art 1C(1); HB ¶119 (voluntariness, intention, re-availment); HB ¶121 (unconfirmed): a passport raises a
-    presumption of intention, rebutted by proof to the contrary."""
+    """Art 1C(1); HB ¶119 (voluntariness, intention, re-availment); HB ¶121 (confirmed, secondary): a passport
+    raises a presumption of intention, rebutted by proof to the contrary."""
     base = {"recognised_refugee": True, "new_passport_from_consulate": True}
     asked = run({"cessation": {**base, "passport_obtained_voluntarily": True}}, engine)
     assert asked.answer("cessation_1c1") == "not_screened"
@@ -208,8 +208,8 @@ def test_a_personal_designation_makes_harm_likely(engine: str) -> None:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_two_administrative_fines_alone_are_not_persecution(engine: str) -> None:
-    """HB ¶¶51-53 (severity) and ¶53 (cumulative grounds, unconfirmed): two administrative fines for pickets do
-    not by themselves make "being persecuted" met; the caseworker's cumulative assessment can."""
+    """HB ¶¶51-53 (severity) and ¶53 (cumulative grounds, confirmed, secondary): two administrative fines for
+    pickets do not by themselves make "being persecuted" met; the caseworker's cumulative assessment can."""
     fines = [{"kind": "administrative", "stage": "convicted", "based_on_protected_conduct": True}] * 2
     result = run({"legal_cases": fines, "political_activity": {"protests": True},
                   "fear": {"fears_return": True, "feared_harms": ["prosecution"], "agents": ["state"]}}, engine)
@@ -281,7 +281,7 @@ def test_sexual_orientation_is_a_particular_social_group_not_political_opinion(e
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_article_1d_is_not_asked_of_a_russian_national(engine: str) -> None:
-    """Art 1D; HB ¶¶142-143 (unconfirmed): UN-agency assistance (UNRWA) is not relevant unless a fact suggests it;
+    """Art 1D; HB ¶¶142-143 (confirmed): UN-agency assistance (UNRWA) is not relevant unless a fact suggests it;
     for a Russian national or a stateless former resident of Russia, no question is asked."""
     for profile in ({}, {"nationalities": [], "former_habitual_residence": "RU"}):
         result = run(profile, engine)
