@@ -42,8 +42,10 @@ schemas: $(STAMP)
 examples-index: $(STAMP)
 	$(BIN)/python -m refugee_rules.tasks.examples_index > examples/README.md
 
+# Malformed profiles (tests/test_fuzz.py) and the other surfaces (tests/test_fuzz_surfaces.py: the service on the
+# loopback, custom layers, batch killed and resumed), 10,000 examples each.
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:cacheprovider
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_surfaces.py -q -p no:cacheprovider -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
