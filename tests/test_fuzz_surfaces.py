@@ -12,8 +12,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -31,8 +29,8 @@ from refugee_rules.tasks import batch
 from refugee_rules.views.report import render
 
 from .strategies import any_flat_profiles, examples, nest, scalar
+from .test_service import running_service
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or examples(160))  # make test: 20; make check: 160
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 AS_OF = "2024-03-01"
@@ -48,23 +46,8 @@ LIMIT = 20_000
 def service(tmp_path_factory):
     """A real server on 127.0.0.1, a port of its own, a small body limit; (port, log)."""
     log = tmp_path_factory.mktemp("fuzz-service") / "server.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "refugee_rules.frontends.cli", "serve", "--host", "127.0.0.1",
-                                 "--port", "0", "--max-body-bytes", str(LIMIT)], stdout=sink, stderr=subprocess.STDOUT,
-                                cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 120
-        port = None
-        while port is None:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the service did not start:\n" + log.read_text(errors="replace"))
-            found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace"))
-            port = int(found.group(1)) if found else None
-            time.sleep(0.05)
+    with running_service(log, "--max-body-bytes", str(LIMIT)) as port:
         yield port, log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _exchange(port: int, request: bytes, timeout: float = 60, half_close: bool = False) -> bytes:
