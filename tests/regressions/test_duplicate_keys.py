@@ -1,5 +1,5 @@
 """Issue 17: a key given twice is an error naming it, never a silent "the last one wins" — in a YAML or JSON profile,
-a JSON line of a batch, and a rules file (a CSV column named twice is refused too: test_batch_input)."""
+a JSON line of a batch, a service request body and a rules file (a CSV column named twice: test_batch_input)."""
 
 from __future__ import annotations
 
@@ -73,3 +73,18 @@ def test_a_rules_file_with_a_key_twice_is_a_load_error_naming_file_key_and_line(
     with pytest.raises(RulesetError) as raised:
         load_rulesets([layer])
     assert "rules.yaml" in str(raised.value) and "'when' twice" in str(raised.value) and "line 9" in str(raised.value)
+
+
+def test_a_service_body_with_a_key_twice_is_a_422_naming_the_key():
+    pytest.importorskip("fastapi")
+    from starlette.testclient import TestClient
+
+    from refugee_rules.frontends import service
+
+    with TestClient(service.create_app()) as client:
+        body = b'{"profile": {"nationalities": ["RU"], "fear": {"fears_return": true}, "fear": {}}, "as_of": "2024-03-01"}'
+        answer = client.post("/assess", content=body, headers={"content-type": "application/json"})
+        assert answer.status_code == 422 and "'fear' is given twice" in answer.json()["problems"][0]
+        fine = client.post("/assess", content=body.replace(b', "fear": {}', b""),
+                           headers={"content-type": "application/json"})
+        assert fine.status_code == 200
