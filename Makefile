@@ -15,15 +15,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/refugee-rules assess examples/profiles/boris-anti-war-petitions.yaml --as-of 2024-03-01 --format text
 
+# The tests run on every core (pytest-xdist), a file's tests on one worker (its module fixtures start once).
 test: $(STAMP)
 	$(BIN)/refugee-rules validate
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Every hypothesis property at its full count of examples (make test draws an eighth of them, and runs everything
 # else): CI runs it after make test.
 check: $(STAMP)
-	REFUGEE_RULES_TESTS=thorough $(BIN)/python -m pytest -q -m property
+	REFUGEE_RULES_TESTS=thorough $(BIN)/python -m pytest -q -m property -n auto --dist loadfile
 
 validate: $(STAMP)
 	$(BIN)/refugee-rules validate
@@ -41,8 +42,10 @@ schemas: $(STAMP)
 examples-index: $(STAMP)
 	$(BIN)/python -m refugee_rules.tasks.examples_index > examples/README.md
 
+# Malformed profiles (tests/test_fuzz.py) and the other surfaces (tests/test_fuzz_surfaces.py: the service on the
+# loopback, custom layers, batch killed and resumed), 10,000 examples each.
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:cacheprovider
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_surfaces.py -q -p no:cacheprovider -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py

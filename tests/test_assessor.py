@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from refugee_rules import assess
-from refugee_rules.assessor import Assessor, assessor
+from refugee_rules.assessor import Assessor, assessor, rule_book
 from refugee_rules.engine import durable_available
 from refugee_rules.explain.evidence import layer_notes
 from refugee_rules.options import Options
@@ -66,7 +66,7 @@ def test_assessors_that_differ_only_in_their_engine_share_one_rule_book() -> Non
 
 
 def test_every_date_between_two_rule_changes_shares_one_program() -> None:
-    a = Assessor(Options(engine="compiled"))
+    a = Assessor(Options(engine="compiled"), rule_book(Options(engine="compiled")))  # a fresh Assessor, the book shared
     assert a.program(dt.date(2024, 3, 1)) is a.program(dt.date(2024, 3, 2))  # no rule starts or ends in between
     before, after = a.program(dt.date(2022, 1, 1)), a.program(dt.date(2024, 3, 1))
     assert before is not after and before.active_rules != after.active_rules
@@ -121,7 +121,10 @@ def test_a_case_run_on_its_scoped_program_is_the_case_run_on_the_whole_program(f
 
     profile = nest(flat)
     for engine in ENGINES:
-        scoped, whole = _PAIRS.setdefault(engine, (Assessor(Options(engine=engine)), Assessor(Options(engine=engine))))
+        if engine not in _PAIRS:  # not setdefault: its default, two Assessors loading the rulesets, was built every call
+            book = rule_book(Options(engine=engine))
+            _PAIRS[engine] = (Assessor(Options(engine=engine), book), Assessor(Options(engine=engine), book))
+        scoped, whole = _PAIRS[engine]
         saved, module.SCOPED_PROGRAMS = module.SCOPED_PROGRAMS, 0  # every scope past the bound: the whole program
         try:
             by_whole = whole.assess(profile, as_of=as_of)

@@ -116,15 +116,14 @@ def test_an_interrupted_cli_run_resumes_to_the_same_output(tmp_path):
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "full.csv").read_bytes()
 
 
-@pytest.mark.skipif(not COMMAND, reason="console script not installed")
 def test_cli_prints_counts_and_is_quiet_when_piped(tmp_path):
+    from tests.test_cli import run
+
     mixed_jsonl(tmp_path / "in.jsonl", 10)
-    result = subprocess.run([COMMAND, "batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o.jsonl"),
-                             "--as-of", "2024-01-01"], capture_output=True, text=True)
+    result = run("batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o.jsonl"), "--as-of", "2024-01-01")
     assert result.returncode == 1  # two records are errors
     assert result.stderr.strip().splitlines() == ["read 10, assessed 8, errors 2"]
-    bad = subprocess.run([COMMAND, "batch", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x.jsonl")],
-                         capture_output=True, text=True)
+    bad = run("batch", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x.jsonl"))
     assert bad.returncode == 2 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from refugee_rules.frontends.cli import main
 from refugee_rules.result.compact import CompactFinding
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,9 +21,39 @@ EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"
 COMMAND = shutil.which("refugee-rules", path=str(Path(sys.executable).parent)) or shutil.which("refugee-rules")
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path = ROOT, input: str | bytes | None = None) -> subprocess.CompletedProcess[str]:
+    """The command as ``main(argv)`` in this process, with its own standard streams and working directory: what a
+    user sees (output, messages, exit status), without a cold start (loading the rulesets) per call. The tests
+    about the process itself (the console script, a real pipe) use :func:`run_process`."""
+    data = input.encode("utf-8") if isinstance(input, str) else (input or b"")
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    out, err = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    stderr = io.TextIOWrapper(err, encoding="utf-8", newline="")
+    saved = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
+    try:
+        with contextlib.chdir(cwd):
+            try:
+                code = main(list(args))
+            except SystemExit as e:  # argparse: --help, --version, a usage error
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+                if isinstance(e.code, str):
+                    print(e.code, file=sys.stderr)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+        stdout.flush()
+        stderr.flush()
+    return subprocess.CompletedProcess(["refugee-rules", *args], code, out.getvalue().decode("utf-8", "replace"),
+                                       err.getvalue().decode("utf-8", "replace"))
+
+
+def run_process(*args: str, cwd: Path = ROOT, input: str | bytes | None = None,
+                timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The installed console script in a process of its own: for what only a real process shows."""
     assert COMMAND, "the refugee-rules console script is not installed (pip install -e .)"
-    return subprocess.run([COMMAND, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run([COMMAND, *args], capture_output=True, text=isinstance(input, str) or input is None,
+                          cwd=cwd, timeout=timeout, input=input)
 
 
 def assert_clean_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
@@ -31,7 +64,7 @@ def assert_clean_error(result: subprocess.CompletedProcess[str], *fragments: str
 
 
 def test_assess_text_report_is_explained_and_cited():
-    result = run("assess", str(EXAMPLE), "--as-of", "2024-03-01")
+    result = run_process("assess", str(EXAMPLE), "--as-of", "2024-03-01")  # the installed command itself, once
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "not a legal decision" in out

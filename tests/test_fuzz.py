@@ -24,9 +24,9 @@ from refugee_rules.frontends.cli import main
 from refugee_rules.case.facts import catalogue
 from refugee_rules.case.inputs import profile_from_mapping
 
-from .strategies import any_flat_profiles, nest
+from .strategies import any_flat_profiles, examples, nest
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or examples(240))  # make test: 30; make check: 240; make fuzz: 10,000
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
 PATHS = sorted(p for p in catalogue() if p != "as_of")

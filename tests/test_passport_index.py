@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
 
-from .strategies import COUNTRIES, any_flat_profiles, nest
+from .strategies import COUNTRIES, any_flat_profiles, examples, nest
 
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EXTRACT = Path(__file__).resolve().parents[1] / "rulesets" / "passport-index" / "requirements.csv.gz"
 TRAVELLER = {"nationalities": ["RU"], "documents": {"travel_passport": {"held": True}, "visas": [],
                                                    "residence_permits": []}}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,15 +31,12 @@ PROFILE = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    log = tmp_path_factory.mktemp("service") / "server.log"
+@contextlib.contextmanager
+def running_service(log: Path, *args: str) -> Iterator[int]:
+    """A real `refugee-rules serve` on 127.0.0.1 and a free port (its output in ``log``); yields the port."""
     with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "refugee_rules.frontends.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-             "--layer", str(LAYER), "--max-body-bytes", str(LIMIT)],
-            stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT,
-        )
+        proc = subprocess.Popen([sys.executable, "-m", "refugee_rules.frontends.cli", "serve", "--host", "127.0.0.1",
+                                 "--port", "0", *args], stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
         deadline = time.monotonic() + 120
         port = None
@@ -46,12 +45,19 @@ def server(tmp_path_factory):
                 raise RuntimeError("the service did not start:\n" + log.read_text(errors="replace"))
             found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace"))
             port = int(found.group(1)) if found else None
-            time.sleep(0.1)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-            yield client, log
+            time.sleep(0.05)
+        yield port
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    log = tmp_path_factory.mktemp("service") / "server.log"
+    with running_service(log, "--layer", str(LAYER), "--max-body-bytes", str(LIMIT)) as port:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            yield client, log
 
 
 def _local(profile, **options):

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from refugee_rules import assess
 from refugee_rules.engine import durable_available
 
-from .strategies import any_flat_profiles, nest
+from .strategies import any_flat_profiles, examples, nest
 
 ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DOCUMENT_FACTS = ("documents.internal_passport", "documents.travel_passport.held")
 ROUTE_DESTINATIONS = ["KZ", "KG", "AM", "GE", "TR", "RS", "AR"]
 

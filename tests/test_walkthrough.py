@@ -1,18 +1,19 @@
-"""`refugee-rules walkthrough`: the assessment told element by element, run as the real command."""
+"""`refugee-rules walkthrough`: the assessment told element by element, run as the command (``main(argv)``, with its
+own standard input and output: see tests/test_cli.run)."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.test_cli import run
+
 ROOT = Path(__file__).resolve().parents[1]
-EXE = Path(sys.executable).parent / "refugee-rules"
 IGOR = ROOT / "examples" / "profiles" / "igor-novosibirsk-bishkek.yaml"
 
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(EXE), "walkthrough", *args], input=stdin, capture_output=True, text=True, timeout=300)
+    return run("walkthrough", *args, input=stdin)
 
 
 def test_walkthrough_tells_the_elements_in_order_with_facts_rules_citations_and_results():

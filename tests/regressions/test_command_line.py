@@ -3,14 +3,18 @@ batch's exit status, serve's arguments, devices and pipes refused."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.test_cli import COMMAND, EXAMPLE, assert_clean_error, run
+from refugee_rules.frontends.cli import build_parser
+
+from tests.test_cli import EXAMPLE, assert_clean_error, run, run_process
 
 AS_OF = "2024-03-01"
 GOOD = '{"nationalities": ["RU"], "location": {"country": "GE"}}'
@@ -23,9 +27,7 @@ def _no_internal_error(result: subprocess.CompletedProcess[str]) -> None:
 
 def test_dash_reads_standard_input_and_writes_standard_output(tmp_path):
     text = EXAMPLE.read_text(encoding="utf-8")
-    assert COMMAND
-    piped = subprocess.run([COMMAND, "assess", "-", "--as-of", AS_OF, "--engine", "compiled", "-o", "-"], input=text,
-                           capture_output=True, text=True, timeout=120)
+    piped = run_process("assess", "-", "--as-of", AS_OF, "--engine", "compiled", "-o", "-", input=text)  # a real pipe
     direct = run("assess", str(EXAMPLE), "--as-of", AS_OF, "--engine", "compiled")
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == direct.stdout.replace(str(EXAMPLE), "standard input") or piped.stdout == direct.stdout
@@ -88,5 +90,76 @@ def test_devices_and_pipes_are_refused_not_read(tmp_path):
     for path in ("/dev/zero", str(fifo)):
         result = run("assess", path)  # a FIFO with no writer would hang; /dev/zero would read until MemoryError
         assert_clean_error(result, path, "not a regular file")
-    big = subprocess.run([COMMAND, "assess", "-"], input=b"x: " + b"a" * 2_000_000, capture_output=True, timeout=60)
-    assert big.returncode == 2 and b"at most 1000000" in big.stderr
+    big = run("assess", "-", input=b"x: " + b"a" * 2_000_000)
+    assert big.returncode == 2 and "at most 1000000" in big.stderr
+
+
+def _subparsers(parser: argparse.ArgumentParser, name: str = "refugee-rules") -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [(name, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child_name, child in action.choices.items():
+                found += _subparsers(child, f"{name} {child_name}")
+    return found
+
+
+def test_every_option_of_every_command_has_help_and_shows_its_default():
+    commands = _subparsers(build_parser())
+    assert len(commands) > 10 and any(n.endswith(" completion") for n, _ in commands)
+    for name, parser in commands:
+        text = " ".join(parser.format_help().split())  # the help as printed, lines joined
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._VersionAction, argparse._SubParsersAction)):
+                continue
+            label = f"{name} {'/'.join(action.option_strings) or action.dest}"
+            assert action.help and action.help.strip(), f"{label}: no help text"
+            if action.default not in (None, False, argparse.SUPPRESS, []):
+                assert f"default: {action.default}" in text or f"default {action.default}" in text, \
+                    f"{label}: the default {action.default!r} is not shown in --help"
+
+
+def test_batch_reads_json_lines_from_standard_input():
+    result = run("batch", "-", "-o", "-", "--as-of", AS_OF, "--engine", "compiled", input=GOOD + "\n{broken\n" + GOOD + "\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["index"], r["status"]) for r in lines] == [(0, "assessed"), (1, "error"), (2, "assessed")]
+    assert result.returncode == 1 and "read 3, assessed 2, errors 1" in result.stderr
+    assert "- for JSON lines on standard input" in run("batch", "--help").stdout
+
+
+def test_dash_is_standard_input_for_verify_and_compare(tmp_path):
+    stored = run("assess", str(EXAMPLE), "--as-of", AS_OF, "--engine", "compiled", "--format", "json")
+    assert run("verify", "-", str(EXAMPLE), input=stored.stdout).stdout.startswith("identical")
+    compared = run("compare", "-", "--as-of", "2023-01-01", "--as-of", AS_OF, "--engine", "compiled",
+                   input=EXAMPLE.read_text(encoding="utf-8"))
+    assert compared.returncode == 0, compared.stderr
+    assert_clean_error(run("verify", "-", "-"), "not both")
+    assert_clean_error(run("interview", "-"), "standard input carries the answers")
+
+
+def test_interview_checks_where_it_will_save_before_the_first_question(tmp_path):
+    assert_clean_error(run("interview", "--save", str(tmp_path / "no" / "p.yaml")), "does not exist")
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
+def test_bash_completion_completes_commands_options_choices_and_files(tmp_path):
+    script = run("completion", "bash")
+    assert script.returncode == 0 and "complete " in script.stdout
+    (tmp_path / "completion.bash").write_text(script.stdout, encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(GOOD, encoding="utf-8")
+
+    def complete(*words: str) -> list[str]:
+        line = " ".join(f"'{w}'" for w in ("refugee-rules", *words))
+        probe = (f"source completion.bash; COMP_WORDS=({line}); COMP_CWORD={len(words)}; "
+                 '_shtab_refugee_rules; printf "%s\\n" "${COMPREPLY[@]}"')
+        done = subprocess.run(["bash", "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert complete("ba") == ["batch"] and "completion" in complete("")
+    assert complete("batch", "--wo") == ["--workers"]
+    assert complete("assess", "client.yaml", "--engine", "") == ["durable", "compiled"]
+    assert complete("assess", "cli") == ["client.yaml"]
+    zsh = run("completion", "zsh")
+    assert zsh.returncode == 0 and zsh.stdout.startswith("#compdef refugee-rules") and "assess" in zsh.stdout
+    assert_clean_error(run("completion", "fish"), "invalid choice")

@@ -17,14 +17,16 @@ from pydantic import ValidationError
 
 from refugee_rules.errors import FileError, ProfileError, describe
 from refugee_rules.case.profile import CaseProfile
+from refugee_rules.case.unique_keys import DuplicateKey, json_pairs, unique_keys
 
 MAX_PROFILE_BYTES = 1_000_000
 MAX_NODES = 100_000
 MAX_DEPTH = 32
 
 
-class _ProfileLoader(yaml.SafeLoader):
-    """The safe loader, but dates stay text: pydantic then names the field of an impossible date."""
+class _ProfileLoader(unique_keys(yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, but dates stay text (pydantic then names the field of an impossible date), and a key given
+    twice is an error naming it (see :mod:`.unique_keys`)."""
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -145,10 +147,12 @@ def parse_document(data: bytes, label: str, json_only: bool) -> Any:
         raise FileError(label, "empty: a profile is a mapping of fields (see `refugee-rules schema profile`)")
     try:
         if json_only:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=json_pairs)
         return yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
     except json.JSONDecodeError as e:
         raise ProfileError([f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"], label) from None
+    except DuplicateKey as e:
+        raise ProfileError([f"not valid JSON: {e}"], label) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -19,6 +19,8 @@ the host holds the lock, and the session is deleted on :meth:`IncrementalDurable
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from typing import Any, cast
 
 from durable.engine import MessageNotHandledException
@@ -26,6 +28,21 @@ from durable.engine import MessageNotHandledException
 from refugee_rules.errors import EngineError
 from refugee_rules.engine import durable_backend as _db
 from refugee_rules.engine.ir import Program
+
+
+LIVE_SESSIONS = 512
+"""At most this many interviews hold a live durable-rules session at once. durable-rules refuses a ruleset's 1,025th
+live session (MemoryError), and every ``assess`` needs one of those slots for a moment: with 1,024 interviews open,
+every durable assessment in the process failed. Opening one more releases the session of the interview used least
+recently; that interview replays its facts on its next answer (the same firings, one full run)."""
+
+_live: OrderedDict[int, weakref.ref[IncrementalDurable]] = OrderedDict()  # by id, least recently used first
+
+
+def live_sessions() -> int:
+    """How many interviews hold a durable-rules session now (at most :data:`LIVE_SESSIONS`)."""
+    with _db._LOCK:
+        return len(_live)
 
 
 class IncrementalDurable:
@@ -47,6 +64,7 @@ class IncrementalDurable:
     # --- the session ------------------------------------------------------------------------------
 
     def _close_locked(self) -> None:
+        _live.pop(id(self), None)
         if self._sid is not None:
             _db._sessions.pop(self._sid, None)
             host = self._host
@@ -76,6 +94,11 @@ class IncrementalDurable:
 
     def _open_locked(self, program: Program) -> None:
         self._close_locked()
+        while len(_live) >= LIVE_SESSIONS:
+            _, oldest = _live.popitem(last=False)
+            other = oldest()
+            if other is not None:
+                other._close_locked()
         host = _db._get_host()
         name = _db._register(program)
         sid = str(next(_db._sid_counter))
@@ -87,6 +110,7 @@ class IncrementalDurable:
             _db._sessions.pop(sid, None)
             raise EngineError(f"durable-rules failed: {type(e).__name__}: {e}") from e
         self._host, self._ruleset, self._signature, self._sid, self._state = host, name, program.signature, sid, state
+        _live[id(self)] = weakref.ref(self)
 
     # --- the backend ------------------------------------------------------------------------------
 
@@ -101,6 +125,7 @@ class IncrementalDurable:
             if kept:
                 new = {p: v for p, v in relevant.items() if p not in self._facts}
                 self.adds += 1
+                _live.move_to_end(id(self))
             else:
                 self._open_locked(program)
                 new = relevant

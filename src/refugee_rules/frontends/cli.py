@@ -13,7 +13,7 @@ import datetime as _dt
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
@@ -34,7 +34,23 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's default in its help, unless the help already states it (or there is none to state)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (default in (None, False, argparse.SUPPRESS) or isinstance(default, list) or "default" in text
+                or not (action.option_strings or action.nargs in ("?", "*"))):
+            return text
+        return f"{text} (default: %(default)s)" if text else "default: %(default)s"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its message, drop the noise
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
@@ -57,6 +73,7 @@ def _days(text: str) -> int:
     raise argparse.ArgumentTypeError(f"expected a whole number of days (0 or more), got {text!r}")
 
 
+OUTPUT_HELP = "write here instead of standard output (- for standard output); the extension picks the format"
 DESTINATIONS_HELP = ("the regimes to answer: 'all' covered countries, or ISO codes such as GE,AM (where the person is "
                      "now is always included); default: where the person is now and the profile's destinations")
 
@@ -232,8 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(a)
     a.add_argument("--format", choices=FORMATS, default=None,
                    help="default: from the extension of -o (.html, .md, .json, .txt), else text")
-    a.add_argument("-o", "--output", help="write here instead of standard output (- for standard output)")
-    a.add_argument("--depth", choices=DEPTHS, default="full", help="summary: outcome, statuses, open questions")
+    a.add_argument("-o", "--output", help=OUTPUT_HELP)
+    a.add_argument("--depth", choices=DEPTHS, default="full",
+                   help="full: every finding explained; summary: outcome, statuses, open questions")
     a.add_argument("--detail", choices=DETAILS, default="compact",
                    help="JSON: compact (titles, questions, citations in the catalogue, named by hash) or full (inlined)")
     a.set_defaults(run=_cmd_assess)
@@ -242,25 +260,27 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("profile", help="path to the profile, or - for standard input")
     _add_options(q)
     q.add_argument("--format", choices=("text", "json"), default=None, help="default: from -o's extension, else text")
-    q.add_argument("-o", "--output", help="write here instead of standard output (- for standard output)")
+    q.add_argument("-o", "--output", help=OUTPUT_HELP)
     q.set_defaults(run=_cmd_questions)
 
     c = sub.add_parser("compare", help="which findings change between two dates, or between two profiles, and why")
-    c.add_argument("profile", help="path to the profile")
-    c.add_argument("other", nargs="?", help="an edited copy of the profile (optional)")
+    c.add_argument("profile", help="path to the profile, or - for standard input")
+    c.add_argument("other", nargs="?", help="an edited copy of the profile (optional; - for standard input)")
     c.add_argument("--as-of", type=_date, action="append", help="repeat twice to compare two dates")
     _add_options(c, as_of=False)
     c.add_argument("--format", choices=("text", "markdown", "json"), default=None,
                    help="default: from -o's extension, else text")
-    c.add_argument("-o", "--output", help="write here instead of standard output (- for standard output)")
+    c.add_argument("-o", "--output", help=OUTPUT_HELP)
     c.set_defaults(run=_cmd_compare)
 
     k = sub.add_parser("catalogue", help="the catalogue that compact assessments refer to (titles, questions, "
                        "citations, explanation templates), for the rulesets' hash")
-    k.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None)
-    k.add_argument("--rulesets", action="append", metavar="DIR")
-    k.add_argument("--layer", action="append", metavar="DIR")
-    k.add_argument("-o", "--output")
+    k.add_argument("--jurisdiction", choices=JURISDICTIONS, default=None,
+                   help="the optional legal layer the assessments were made with; default none")
+    k.add_argument("--rulesets", action="append", metavar="DIR",
+                   help="ruleset directory the assessments were made with (repeatable; default the built-in ones)")
+    k.add_argument("--layer", action="append", metavar="DIR", help="custom layer the assessments were made with (repeatable)")
+    k.add_argument("-o", "--output", help=OUTPUT_HELP)
     k.set_defaults(run=_cmd_catalogue)
 
     v = sub.add_parser("validate", help="load and lint rulesets")
@@ -269,30 +289,47 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(run=_cmd_validate)
 
     b = sub.add_parser("batch", help="assess many profiles: .jsonl, .csv or a directory; one output line per record")
-    b.add_argument("input", help="a .jsonl or .csv file, or a directory of YAML/JSON profiles")
+    b.add_argument("input", help="a .jsonl or .csv file, a directory of YAML/JSON profiles, or - for JSON lines on "
+                   "standard input")
     b.add_argument("-o", "--output", required=True,
                    help="output file (.jsonl, or .csv with --format summary-csv), or - for standard output; "
                         "exit status 1 when any record is an error line")
-    b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--workers", type=_positive, default=1, help="worker processes")
     _add_options(b, lang=False)
-    b.add_argument("--format", choices=("json", "summary-csv"), default="json")
-    b.add_argument("--detail", choices=DETAILS, default="compact", help="JSON lines: compact (default) or full")
-    b.add_argument("--resume", action="store_true", help="continue after the last complete line of OUTPUT")
+    b.add_argument("--format", choices=("json", "summary-csv"), default="json",
+                   help="json: one assessment (or error record) per line; summary-csv: one row per case, a column per finding")
+    b.add_argument("--detail", choices=DETAILS, default="compact", help="JSON lines: compact or full (see assess --detail)")
+    b.add_argument("--resume", action="store_true", help="continue after the last complete line of OUTPUT "
+                   "(exit status: 0 every record assessed, 1 any record an error line, 2 the run could not start)")
     b.set_defaults(run=_cmd_batch)
 
     s = sub.add_parser("schema", help="print a JSON Schema")
-    s.add_argument("name", nargs="?", choices=("profile", "assessment", "catalogue"), default="profile")
-    s.add_argument("-o", "--output")
+    s.add_argument("name", nargs="?", choices=("profile", "assessment", "catalogue"), default="profile",
+                   help="which document's schema")
+    s.add_argument("-o", "--output", help=OUTPUT_HELP)
     s.set_defaults(run=_cmd_schema)
     _add_embedding_commands(sub)
     _add_training_commands(sub)
+    _add_completion_command(sub)
     return parser
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from refugee_rules.tasks.verify import verify
 
-    result = verify(args.assessment, read_profile(args.profile), layers=tuple(args.layer or ()),
+    if args.assessment == "-" and args.profile == "-":
+        raise RefugeeRulesError("verify: standard input can carry the assessment or the profile, not both")
+    stored: Any = args.assessment
+    if stored == "-":
+        from refugee_rules.tasks.verify import AssessmentFileError
+
+        try:
+            stored = json.loads(sys.stdin.buffer.read().decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise AssessmentFileError(f"standard input: not a JSON assessment ({type(e).__name__})") from None
+        if not isinstance(stored, dict):
+            raise AssessmentFileError("standard input: not an assessment: no 'metadata' object")
+    result = verify(stored, read_profile(args.profile), layers=tuple(args.layer or ()),
                     rulesets=tuple(args.rulesets) if args.rulesets else None)  # the rest is in its metadata
     sys.stdout.write(result.report())
     return 0 if result.identical else 1
@@ -322,8 +359,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _add_embedding_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``verify`` (audit a stored assessment) and ``serve`` (the HTTP service)."""
     ver = sub.add_parser("verify", help="re-run a stored JSON assessment on its profile: exit 0 identical, 1 different")
-    ver.add_argument("assessment", help="the assessment, as written by `assess --format json`")
-    ver.add_argument("profile", help="the profile it was made from")
+    ver.add_argument("assessment", help="the assessment, as written by `assess --format json` (- for standard input)")
+    ver.add_argument("profile", help="the profile it was made from (- for standard input)")
     ver.add_argument("--layer", action="append", metavar="DIR", help="custom layer the assessment was made with")
     ver.add_argument("--rulesets", action="append", metavar="DIR", help="ruleset directory it was made with")
     ver.set_defaults(run=_cmd_verify)
@@ -358,6 +395,15 @@ def _cmd_interview(args: argparse.Namespace) -> int:
         line = sys.stdin.readline()
         return line if line else None
 
+    if args.profile == "-" or args.save == "-":
+        raise RefugeeRulesError("interview: standard input carries the answers and standard output the questions; "
+                                "give the profile and --save as files")
+    if args.save:  # found out now, not after the last answer
+        target = Path(args.save)
+        if target.is_dir():
+            raise FileError(args.save, "a directory; give a file name to save the profile to")
+        if not target.parent.is_dir():
+            raise FileError(args.save, f"the directory {str(target.parent)!r} does not exist")
     profile = read_profile(args.profile) if args.profile else None
     with InterviewSession(profile, options=_options(args)) as session:
         return run_terminal(session, read, sys.stdout.write, save=args.save)
@@ -366,16 +412,58 @@ def _cmd_interview(args: argparse.Namespace) -> int:
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``walkthrough`` (a profile told element by element, for trainers) and ``interview``."""
     w = sub.add_parser("walkthrough", help="the assessment told element by element, with facts, rules and citations")
-    w.add_argument("profile", help="path to the profile")
+    w.add_argument("profile", help="path to the profile, or - for standard input (then --step ends at once)")
     _add_options(w)
     w.add_argument("--step", action="store_true", help="wait for Enter between steps (end of input stops)")
     w.set_defaults(run=_cmd_walkthrough)
 
     i = sub.add_parser("interview", help="a guided interview: the most useful question first, the assessment after each answer")
-    i.add_argument("profile", nargs="?", help="a partial profile to start from (default: an empty one)")
+    i.add_argument("profile", nargs="?", help="a partial profile file to start from (default: an empty one; not -, "
+                   "standard input carries the answers)")
     _add_options(i)
-    i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends (nothing is saved without it)")
+    i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends (nothing is saved "
+                   "without it; checked before the first question)")
     i.set_defaults(run=_cmd_interview)
+
+
+_FILE_ARGUMENTS = {"profile", "other", "assessment", "input", "output", "save"}
+_DIRECTORY_ARGUMENTS = {"rulesets", "layer", "dirs"}
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    """A static script generated from this parser by shtab: completing costs the shell nothing, no Python start."""
+    try:
+        import shtab
+    except ImportError as e:  # pragma: no cover - a dependency; only a broken install lacks it
+        raise RefugeeRulesError(f"shell completion needs shtab: pip install shtab ({e})") from None
+    parser = build_parser()
+    for action in _all_actions(parser):
+        if action.dest in _FILE_ARGUMENTS:
+            action.complete = shtab.FILE  # type: ignore[attr-defined]
+        elif action.dest in _DIRECTORY_ARGUMENTS:
+            action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+    _write(shtab.complete(parser, shell=args.shell), args.output)
+    return 0
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    found: list[argparse.Action] = []
+    for action in parser._actions:
+        found.append(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += _all_actions(child)
+    return found
+
+
+def _add_completion_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or tcsh)",
+                          description="Print a completion script for your shell. bash: "
+                                      "refugee-rules completion bash > ~/.local/share/bash-completion/completions/refugee-rules; "
+                                      "zsh: refugee-rules completion zsh > a directory on your $fpath, named _refugee-rules.")
+    comp.add_argument("shell", choices=("bash", "zsh", "tcsh"), help="the shell to complete in")
+    comp.add_argument("-o", "--output", help="write here instead of standard output (- for standard output)")
+    comp.set_defaults(run=_cmd_completion)
 
 
 def main(argv: list[str] | None = None) -> int:

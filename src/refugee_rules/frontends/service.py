@@ -43,6 +43,7 @@ from refugee_rules.options import Options
 from refugee_rules.engine import ENGINES, default_engine
 from refugee_rules.errors import EngineError, ProfileError, RefugeeRulesError, describe
 from refugee_rules.case.inputs import _check_size
+from refugee_rules.case.unique_keys import DuplicateKey, json_pairs
 from refugee_rules.case.profile import CaseProfile
 from refugee_rules.law.loader import SOURCES_FILE, RuleBook, builtin_dir
 
@@ -196,6 +197,9 @@ class BodyLimit:
             if len(body) > self.max_bytes:
                 await self._reject(send)
                 return
+        if (problem := _duplicate_key(body)) is not None:  # the JSON parser would keep the last value silently
+            await self._reject(send, 422, "ProfileError", problem)
+            return
         replayed = False
 
         async def replay() -> dict[str, Any]:
@@ -214,6 +218,20 @@ class BodyLimit:
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
         await send({"type": "http.response.body", "body": content})
+
+
+def _duplicate_key(body: bytes) -> str | None:
+    """The problem of a JSON body that gives one key twice in an object (it is not the app's to guess which was
+    meant); None for any other body, which the app then answers as it would."""
+    if body.lstrip()[:1] not in (b"{", b"["):
+        return None
+    try:
+        json.loads(body, object_pairs_hook=json_pairs)
+    except DuplicateKey as e:
+        return f"(body): {e}"
+    except (ValueError, RecursionError):  # not JSON at all, or too deep: the app's own answer (400 or 422)
+        return None
+    return None
 
 
 def _answer(fn: Callable[[], T]) -> T:

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from refugee_rules.errors import RulesetError, describe
 from refugee_rules.case.facts import catalogue
+from refugee_rules.case.unique_keys import unique_keys
 from refugee_rules.law.conditions import (All, AnyOf, Condition, ConditionError, FindingLeaf, Not, did_you_mean, facts_read, findings_read,
                          parse)
 from refugee_rules.law.kinds import KINDS, opposite
@@ -32,7 +33,7 @@ from refugee_rules.law.model import FindingDecl, RegimeMeta, Rule, RulesetFile, 
 from refugee_rules.law.templates import ExplanationTemplate
 
 SOURCES_FILE = "sources.yaml"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader where built: same result, faster
+_YAML_LOADER = unique_keys(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's safe loader where built: same result, faster
 MAX_FILE_BYTES = 2_000_000
 
 
@@ -130,6 +131,9 @@ def _read_yaml(path: Path, label: str, problems: list[str]) -> Any:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError) as e:
         why = str(e).splitlines()[0] if isinstance(e, (yaml.YAMLError, UnicodeDecodeError)) else type(e).__name__
+        if isinstance(e, yaml.MarkedYAMLError) and e.problem:  # the problem and where, not "while constructing …"
+            mark = e.problem_mark
+            why = e.problem + (f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "")
         problems.append(f"{label}: not valid YAML: {why}")
         return None
     if (too_large := _too_large(data)) is not None:

@@ -18,7 +18,10 @@ import io
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +32,7 @@ from typing import Any
 from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError
 from refugee_rules.case.facts import catalogue, nest
 from refugee_rules.case.inputs import MAX_PROFILE_BYTES, read_document
+from refugee_rules.case.unique_keys import DuplicateKey, json_pairs
 from refugee_rules.options import STALE_AFTER_DAYS, Options
 from refugee_rules.result.serialise import assessment_line, line_safe
 
@@ -80,30 +84,37 @@ def _lines(handle: Any, limit: int) -> Iterator[tuple[int, bytes, bool]]:
 
 
 def _jsonl(path: Path) -> Iterator[Record]:
-    index = 0
     with path.open("rb") as handle:
-        for number, (offset, raw, whole) in enumerate(_lines(handle, MAX_PROFILE_BYTES), start=1):
-            if number == 1 and raw.startswith(_BOM):  # a BOM written by Windows tools: not part of the record
-                raw, offset = raw[len(_BOM):], offset + len(_BOM)
-            if whole and not raw.strip():
-                continue
-            ident = f"line {number}"
-            try:
-                if not whole:
-                    raise ValueError(f"the line is more than {MAX_PROFILE_BYTES} bytes; a profile may be at most "
-                                     f"{MAX_PROFILE_BYTES}")
-                data = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as e:
-                yield Record(index, ident, error=[f"not UTF-8 text (byte {offset + e.start} of the file)"])
-            except json.JSONDecodeError as e:
-                yield Record(index, ident, error=[f"not valid JSON: {e.msg} at column {e.colno}"])
-            except (ValueError, RecursionError) as e:
-                yield Record(index, ident, error=[_reading_problem(e)])
-            else:
-                if isinstance(data, dict) and isinstance(data.get("case_ref"), str) and data["case_ref"]:
-                    ident = f"{ident} ({data['case_ref'][:100]})"
-                yield Record(index, ident, data)
-            index += 1
+        yield from _jsonl_lines(handle)
+
+
+def _jsonl_lines(handle: Any) -> Iterator[Record]:
+    """The records of JSON lines read from a binary ``handle`` (a file, or standard input for ``-``)."""
+    index = 0
+    for number, (offset, raw, whole) in enumerate(_lines(handle, MAX_PROFILE_BYTES), start=1):
+        if number == 1 and raw.startswith(_BOM):  # a BOM written by Windows tools: not part of the record
+            raw, offset = raw[len(_BOM):], offset + len(_BOM)
+        if whole and not raw.strip():
+            continue
+        ident = f"line {number}"
+        try:
+            if not whole:
+                raise ValueError(f"the line is more than {MAX_PROFILE_BYTES} bytes; a profile may be at most "
+                                 f"{MAX_PROFILE_BYTES}")
+            data = json.loads(raw.decode("utf-8"), object_pairs_hook=json_pairs)
+        except DuplicateKey as e:
+            yield Record(index, ident, error=[f"not valid JSON: {e}"])
+        except UnicodeDecodeError as e:
+            yield Record(index, ident, error=[f"not UTF-8 text (byte {offset + e.start} of the file)"])
+        except json.JSONDecodeError as e:
+            yield Record(index, ident, error=[f"not valid JSON: {e.msg} at column {e.colno}"])
+        except (ValueError, RecursionError) as e:
+            yield Record(index, ident, error=[_reading_problem(e)])
+        else:
+            if isinstance(data, dict) and isinstance(data.get("case_ref"), str) and data["case_ref"]:
+                ident = f"{ident} ({data['case_ref'][:100]})"
+            yield Record(index, ident, data)
+        index += 1
 
 
 def _reading_problem(e: Exception) -> str:
@@ -256,6 +267,10 @@ def _directory(path: Path) -> Iterator[Record]:
 
 
 def read_records(source: str | Path) -> Iterator[Record]:
+    """The records of ``source``: a .jsonl or .csv file, a directory of profiles, or ``-`` (JSON lines on standard
+    input)."""
+    if str(source) == "-":
+        return _jsonl_lines(sys.stdin.buffer)
     path = Path(source)
     if path.is_dir():
         return _directory(path)
@@ -293,8 +308,23 @@ def count_records(source: str | Path) -> int | None:
 _settings: dict[str, Any] = {}  # this worker's Options and output format, set once by _init
 
 
-def _init(options: Options, fmt: str) -> None:
+def _init(options: Options, fmt: str, worker: bool = False) -> None:
     _settings.update(options=options, fmt=fmt)
+    if worker:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the batch decides
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="batch-parent").start()
+
+
+PARENT_POLL_SECONDS = 0.2
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker as soon as the process that started it is gone (kill -9, SIGTERM, a crash): a worker left
+    behind holds case data in memory and waits on its queue for ever (measured: both workers of `batch --workers 2`
+    outlived a kill -9 of the batch). Under the fork server the parent is the server, which ends with the batch."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def _worker_options() -> Options:
@@ -403,14 +433,33 @@ def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, en
             yield _assess_one(record)
         return
     window: deque[Any] = deque()
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init,
-                             initargs=(chosen, fmt)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(chosen, fmt, True))
+    finished = False
+    try:
         for chunk in _chunks(records, CHUNK):
             window.append(pool.submit(_assess_chunk, chunk))
             if len(window) >= workers * 4:
                 yield from window.popleft().result()
         while window:
             yield from window.popleft().result()
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _stop(pool)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once (an interrupt, an error, a caller that stopped reading): its workers are ended, not left
+    to finish their chunks, and nothing more is started."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to reach them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 # --- resuming ---------------------------------------------------------------------------------------
