@@ -286,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_cmd_schema)
     _add_embedding_commands(sub)
     _add_training_commands(sub)
+    _add_organisation_commands(sub)
     return parser
 
 
@@ -376,6 +377,34 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
     _add_options(i)
     i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends (nothing is saved without it)")
     i.set_defaults(run=_cmd_interview)
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from refugee_rules.tasks import casetests
+
+    base = Options(engine=args.engine, layers=tuple(args.layer or ()))
+    results = []
+    for result in casetests.run(args.paths, base):
+        results.append(result)
+        if result.status != "passed" or not args.quiet:
+            sys.stdout.write(casetests.format_result(result))
+            sys.stdout.flush()
+    sys.stdout.write(casetests.summary_line(results))
+    if any(r.status == "error" for r in results):
+        return EXIT_BAD_INPUT
+    return EXIT_RECORDS_FAILED if any(r.status == "failed" for r in results) else 0
+
+
+def _add_organisation_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``test`` (an organisation's YAML case tests) and ``impact`` (what a rule change does to a caseload)."""
+    t = sub.add_parser("test", help="run YAML case tests (*.test.yaml): exit 0 all passed, 1 a test failed, "
+                       "2 a test file is wrong")
+    t.add_argument("paths", nargs="+", metavar="PATH", help="a test file, or a directory searched for *.test.yaml")
+    t.add_argument("--engine", choices=ENGINES, default=None, help="default: durable where it imports, else compiled")
+    t.add_argument("--layer", action="append", metavar="DIR",
+                   help="custom layer loaded under every test's own layers (repeatable)")
+    t.add_argument("-q", "--quiet", action="store_true", help="print only the tests that do not pass, and the counts")
+    t.set_defaults(run=_cmd_test)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,7 +44,7 @@ from refugee_rules.engine import ENGINES, default_engine
 from refugee_rules.errors import EngineError, ProfileError, RefugeeRulesError, describe
 from refugee_rules.case.inputs import _check_size
 from refugee_rules.case.profile import CaseProfile
-from refugee_rules.law.loader import SOURCES_FILE, RuleBook, builtin_dir
+from refugee_rules.law.loader import SOURCES_FILE, RuleBook, builtin_dir, is_case_test
 
 MAX_BODY_BYTES = 1_000_000
 MAX_PROBLEMS = 50
@@ -147,7 +147,7 @@ def inventory(book: RuleBook, rulesets: tuple[Path, ...] | None = None) -> Rules
     files: list[RulesetFileInfo] = []
     for d, layer in [(d, None) for d in (rulesets or (builtin_dir(),))] + [(d, d.name) for d in book.layers]:
         for path in sorted(Path(d).rglob("*.y*ml")):
-            if path.name == SOURCES_FILE:
+            if path.name == SOURCES_FILE or is_case_test(path):
                 continue
             raw = path.read_bytes()
             data = yaml.safe_load(raw)
