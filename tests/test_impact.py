@@ -201,3 +201,24 @@ def test_bad_input_is_named() -> None:
 def test_sides_default_to_each_other() -> None:
     left, right = impact_task.sides(OPTIONS, from_date=BEFORE, to_date=AFTER)
     assert (str(left.day), str(right.day)) == (BEFORE, AFTER) and left.options.rules == right.options.rules
+
+
+def test_the_service_answers_a_bounded_caseload(caseload: list[dict[str, Any]], impacts: list[Any]) -> None:
+    from fastapi.testclient import TestClient
+
+    from refugee_rules.frontends.service import MAX_IMPACT_PROFILES, create_app
+
+    client = TestClient(create_app())
+    body = {"profiles": caseload[:12] + [{"nationalites": ["RU"]}], "from": BEFORE, "to": AFTER, "engine": "compiled"}
+    reply = client.post("/impact", json=body)
+    assert reply.status_code == 200, reply.text
+    data = reply.json()
+    changed = [item for item in impacts[:12] if item.changes]
+    assert (data["read"], data["changed"], data["unchanged"], data["errors"]) == (13, len(changed), 12 - len(changed), 1)
+    assert [c["case_ref"] for c in data["clients"]] == [item.case_ref for item in changed]
+    assert data["failed"][0]["index"] == 12 and "did you mean 'nationalities'" in data["failed"][0]["problems"][0]
+    assert sum(r["clients"] for r in data["summary"]) == sum(len(item.changes) for item in changed)
+    too_many = client.post("/impact", json=dict(body, profiles=[{}] * (MAX_IMPACT_PROFILES + 1)))
+    assert too_many.status_code == 422 and too_many.json()["problems"][0].startswith("profiles:")
+    same = client.post("/impact", json=dict(body, to=BEFORE))
+    assert same.status_code == 422 and "the two sides are the same" in same.json()["problems"][0]
