@@ -222,3 +222,27 @@ def test_the_service_answers_a_bounded_caseload(caseload: list[dict[str, Any]], 
     assert too_many.status_code == 422 and too_many.json()["problems"][0].startswith("profiles:")
     same = client.post("/impact", json=dict(body, to=BEFORE))
     assert same.status_code == 422 and "the two sides are the same" in same.json()["problems"][0]
+
+
+def test_every_option_reaches_both_sides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from refugee_rules.assessor import Assessor
+
+    seen: list[tuple[Options, Any]] = []
+    original = Assessor.assess
+
+    def record(self: Assessor, profile: Any, *, as_of: Any = None, runner: Any = None) -> Any:
+        seen.append((self.options, as_of))
+        return original(self, profile, as_of=as_of, runner=runner)
+
+    monkeypatch.setattr(Assessor, "assess", record)
+    layer = ROOT / "examples" / "layers" / "example-ngo-referral"
+    chosen = Options(engine="compiled", jurisdiction="EU", layers=(layer,), stale_after_days=10, destinations=("FI",))
+    profile = {"nationalities": ["RU"], "location": {"country": "GE"}}
+    list(impact([profile], from_date=BEFORE, to_date=AFTER, options=chosen))
+    (tmp_path / "p.json").write_text(json.dumps(profile))
+    assert main(["impact", str(tmp_path), "--from", BEFORE, "--to", AFTER, "-o", str(tmp_path / "out.jsonl"),
+                 "--engine", "compiled", "--jurisdiction", "EU", "--layer", str(layer), "--stale-after-days", "10",
+                 "--destinations", "FI"]) == 0
+    sides = [(o, str(d)) for o, d in seen if o.jurisdiction == "EU"]  # the EU layer's base runs aside
+    assert len(sides) == 4 and all(o == chosen.rules for o, _ in sides)
+    assert [d for _, d in sides] == [BEFORE, AFTER, BEFORE, AFTER]

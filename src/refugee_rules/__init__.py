@@ -7,7 +7,7 @@ The public API, all of it (everything else is internal and may change)::
     assess_many(profiles, **same options) -> Iterator[Assessment | FailedRecord]   # one output per input, in order
     questions(profile_or_assessment, *, as_of=None, lang="en", ...) -> list[Question]  # most useful first
     compare(profile, other=None, *, as_of=None, as_of_other=None, ...) -> Comparison    # what changed, and why
-    impact(profiles, *, from_date=None, to_date=None, from_rulesets=None, to_rulesets=None, options=None)
+    impact(profiles, *, from_date=None, to_date=None, from_rulesets=None, to_rulesets=None, **same options)
         -> Iterator[ClientImpact | FailedRecord]     # a caseload across a rule change: whose answers change, why
     load_rulesets(layers=(), *, rulesets=None, jurisdiction=None) -> RuleBook          # built-in + your layers
     verify(stored_assessment, profile, *, layers=(), rulesets=None) -> Verification    # audit: re-run and compare

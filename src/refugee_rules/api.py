@@ -141,6 +141,10 @@ def impact(
     to_date: _dt.date | str | None = None,
     from_rulesets: tuple[str | Path, ...] | None = None,
     to_rulesets: tuple[str | Path, ...] | None = None,
+    engine: str | None = None,
+    layers: tuple[str | Path, ...] = (),
+    jurisdiction: str | None = None,
+    destinations: Scope = None,
     options: Options | None = None,
 ) -> Iterator[Any]:
     """What a rule change does to a caseload: for each profile, in order, a
@@ -149,11 +153,13 @@ def impact(
 
     A side is a date (``from_date``, ``to_date``: the new rules in force) and a rules version (``from_rulesets``,
     ``to_rulesets``: a new version of the rulesets); each defaults to the other's, and ``options`` gives the rest
-    (engine, layers, jurisdiction, destinations). Each change says finding, from, to, the rules and their citations,
-    and why. Both sides are checked, and the rulesets loaded, before the first profile is read."""
+    (or the separate keywords: engine, layers, jurisdiction, destinations). Each change says finding, from, to, the
+    rules and their citations, and why. Both sides are checked, and the rulesets loaded, before the first profile is
+    read."""
     from refugee_rules.tasks import impact as _impact
 
-    left, right = _impact.sides(options, from_date=from_date, to_date=to_date, from_rulesets=from_rulesets,
+    chosen = Options.given(options, engine=engine, layers=layers, jurisdiction=jurisdiction, destinations=destinations)
+    left, right = _impact.sides(chosen, from_date=from_date, to_date=to_date, from_rulesets=from_rulesets,
                                 to_rulesets=to_rulesets)
     assessor(left.options), assessor(right.options)  # a RulesetError once for the call, not once per record
     if isinstance(profiles, (Mapping, str, bytes)) or not isinstance(profiles, Iterable):

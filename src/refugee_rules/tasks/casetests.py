@@ -145,7 +145,8 @@ def load_file(path: Path) -> list[Loaded]:
                                   ("as_of", spec.as_of), ("destinations", spec.destinations)) if v is not None}
     out = []
     for i, raw in enumerate(spec.tests):
-        name = raw.get("name") if isinstance(raw.get("name"), str) and raw.get("name") else f"tests[{i}]"
+        given = raw.get("name")
+        name = given if isinstance(given, str) and given else f"tests[{i}]"
         try:
             test = CaseTest.model_validate(defaults | raw)
         except ValidationError as e:

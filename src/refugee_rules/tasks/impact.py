@@ -79,13 +79,21 @@ class Side:
     day: _dt.date
 
 
+def _day(name: str, value: _dt.date | str | None) -> _dt.date | None:
+    """A date checked as an option's is, its error naming this argument."""
+    try:
+        return Options.given(None, as_of=value).as_of
+    except ProfileError:
+        raise ProfileError([f"{name}: expected a date YYYY-MM-DD, got {value!r}"]) from None
+
+
 def sides(options: Options | None = None, *, from_date: _dt.date | str | None = None,
           to_date: _dt.date | str | None = None, from_rulesets: tuple[str | Path, ...] | None = None,
           to_rulesets: tuple[str | Path, ...] | None = None) -> tuple[Side, Side]:
     """The two sides; each date and each rules version defaults to the other's (and the options')."""
     base = Options.given(options)
-    d1 = Options(as_of=from_date).as_of or base.day()
-    d2 = Options(as_of=to_date).as_of or d1
+    d1 = _day("from_date", from_date) or base.day()
+    d2 = _day("to_date", to_date) or d1
     left = base.replace(as_of=d1, rulesets=base.rulesets if from_rulesets is None else from_rulesets)
     right = base.replace(as_of=d2, rulesets=left.rulesets if to_rulesets is None else to_rulesets)
     if (d1, left.rules) == (d2, right.rules):
