@@ -301,14 +301,12 @@ class Summary:
     skipped: int = 0  # records done by an earlier run (resume); their changes and errors are counted from the output
     by_change: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)  # (destination, finding, from, to)
     by_destination: Counter[str] = field(default_factory=Counter)  # clients with a change there
-    by_finding: Counter[str] = field(default_factory=Counter)  # clients whose finding changed
 
     def add(self, changes: list[tuple[str | None, str, str | None, str | None]]) -> None:
         """One changed client, as (destination, finding, from, to) per change."""
         self.changed += 1
         for destination, finding, before, after in changes:
             self.by_change[(destination or "", finding, before or "(not answered)", after or "(not answered)")] += 1
-            self.by_finding[finding] += 1
         for destination in {d for d, *_ in changes if d}:
             self.by_destination[destination] += 1
 
@@ -434,18 +432,8 @@ def run(source: str | Path, out: str | Path, left: Side, right: Side, *, fmt: st
     the two sides, and an error line for each record that cannot be assessed; ``out`` ``-`` is standard output."""
     if fmt not in FORMATS:
         raise ProfileError([f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}"])
-    to_stdout = str(out) == "-"
+    to_stdout = batch.check_output(source, out, resume)
     out = Path(out)
-    if to_stdout and resume:
-        raise FileError("-", "--resume needs an output file to continue, not standard output")
-    if not to_stdout:
-        if batch._same_file(Path(source), out):
-            raise FileError(str(out), "the output is the input (the same file): it would be emptied before it is "
-                            "read; write the output to another file")
-        if out.is_dir():
-            raise FileError(str(out), "a directory; give a file name for the output")
-        if not out.parent.is_dir():
-            raise FileError(str(out), f"the directory {str(out.parent)!r} does not exist")
     records = batch.read_records(source)
     summary = Summary()
     done = resume_point(out, fmt, summary) if resume else 0
