@@ -1,6 +1,7 @@
 """The ``refugee-rules`` command.
 
-Exit codes: 0 success; 1 ``batch`` ran but at least one record is an error line (``verify``: different);
+Exit codes: 0 success; 1 ``batch`` or ``impact`` ran but at least one record is an error line (``verify``: different;
+``test``: a case test failed);
 2 bad input (profile, date, rulesets) with a message naming the field;
 3 an internal failure, reported in one line, never as a traceback (case data may be in it).
 Nothing is written but the output asked for; no fact is logged.
