@@ -161,3 +161,17 @@ def test_every_word_of_a_kind_is_accepted_and_only_those(word: str) -> None:
     assert casetests.problems_of(test, load_rulesets()) == []
     wrong = test.model_copy(update={"answers": {"regime.fi.entry.ban": "met"}})
     assert "not an answer of this entry finding" in casetests.problems_of(wrong, load_rulesets())[0]
+
+
+def test_a_yaml_boolean_answer_is_explained(tmp_path: Path) -> None:
+    path = write(tmp_path, f"""
+tests:
+  - name: an unquoted yes
+    profile: {BORIS}
+    as_of: 2024-03-01
+    answers: {{being_persecuted: yes}}
+""")
+    [result] = casetests.run([path])
+    assert result.status == "error"
+    assert result.problems == ["tests[0].answers: being_persecuted: True is what YAML makes of yes/no/true/false; "
+                               "write the answer word of the finding's kind (met, not_met, refused, flagged ...)"]

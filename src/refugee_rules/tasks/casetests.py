@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError, describe
 from refugee_rules.law.kinds import KINDS
@@ -60,6 +60,17 @@ class CaseTest(_Spec):
     outcome: OutcomeStatus | None = None
     answers: dict[str, str] = Field(default_factory=dict, description="Finding id -> expected answer.")
     note: str | None = Field(default=None, description="Why this is expected (shown nowhere; for the reader).")
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _words(cls, value: Any) -> Any:
+        """YAML reads an unquoted yes, no, true or false as a boolean: say so instead of 'not a string'."""
+        if isinstance(value, dict):
+            for key, word in value.items():
+                if isinstance(word, bool):
+                    raise ValueError(f"{key}: {word!r} is what YAML makes of yes/no/true/false; write the answer "
+                                     "word of the finding's kind (met, not_met, refused, flagged ...)")
+        return value
 
 
 class TestFile(_Spec):
