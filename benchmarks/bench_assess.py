@@ -235,5 +235,37 @@ def main() -> None:
     print(f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
+def bench_impact(cases: int = 2000) -> None:
+    """``impact``'s rate (issue 18): two compact assessments and a diff per case, across 2022-09-01 -> 2022-10-15
+    (Finland's and the Baltic states' entry changes), on the compiled engine, one worker, beside batch's rate on the
+    same caseload at the same two dates (its target: half of batch's rate, since it assesses every case twice)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from caseload import caseload
+
+    from refugee_rules.options import Options
+    from refugee_rules.tasks import batch, impact
+
+    records = [batch.Record(i, str(i), p) for i, p in enumerate(caseload(cases, seed=18))]
+    left, right = impact.sides(Options(engine="compiled"), from_date="2022-09-01", to_date="2022-10-15")
+    summary = impact.Summary()
+    for outcome in impact.outcomes(records, left, right):  # once first: both are measured with the memos of both
+        pass                                                # dates warm, as in a long run
+    t = time.perf_counter()
+    for outcome in impact.outcomes(records, left, right):
+        summary.record(outcome)
+        if outcome.impact is not None and outcome.impact.changes:
+            impact.impact_lines(outcome.impact, "jsonl")
+    rate = summary.read / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for side in (left, right):  # batch on the same cases at both dates, memos as warm as impact's
+        for _ in batch.assess_lines(records, as_of=side.day, engine="compiled"):
+            pass
+    single = 2 * summary.read / (time.perf_counter() - t)
+    line("compiled: impact (two dates, JSON lines), 1 worker", f"{rate:,.0f} cases/s ({2 * rate / single:.2f}x half batch)",
+         ">= 0.8x half of batch", 2 * rate / single >= 0.8)
+    line("  clients changed / read", f"{summary.changed:,} / {summary.read:,}")
+
+
 if __name__ == "__main__":
     main()
+    bench_impact()

@@ -22,7 +22,7 @@ def test_the_public_api_is_exactly_what_all_lists_and_each_is_documented():
     assert set(refugee_rules.__all__) == {
         "UNKNOWN", "Assessment", "CaseProfile", "EngineError", "FailedRecord", "InterviewSession", "ProfileError",
         "RefugeeRulesError",
-        "RulesetError", "__version__", "assess", "assess_many", "compare", "load_rulesets", "questions", "verify",
+        "RulesetError", "__version__", "assess", "assess_many", "compare", "impact", "load_rulesets", "questions", "verify",
     }
     for name in refugee_rules.__all__:
         assert hasattr(refugee_rules, name), name
@@ -30,6 +30,7 @@ def test_the_public_api_is_exactly_what_all_lists_and_each_is_documented():
         if inspect.isfunction(obj) or inspect.isclass(obj):
             assert inspect.getdoc(obj), f"{name} has no docstring"
     assert "assess_many(" in refugee_rules.__doc__ and "load_rulesets(" in refugee_rules.__doc__
+    assert "impact(" in refugee_rules.__doc__
 
 
 def test_the_package_ships_its_types():

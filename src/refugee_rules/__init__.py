@@ -7,6 +7,8 @@ The public API, all of it (everything else is internal and may change)::
     assess_many(profiles, **same options) -> Iterator[Assessment | FailedRecord]   # one output per input, in order
     questions(profile_or_assessment, *, as_of=None, lang="en", ...) -> list[Question]  # most useful first
     compare(profile, other=None, *, as_of=None, as_of_other=None, ...) -> Comparison    # what changed, and why
+    impact(profiles, *, from_date=None, to_date=None, from_rulesets=None, to_rulesets=None, **same options)
+        -> Iterator[ClientImpact | FailedRecord]     # a caseload across a rule change: whose answers change, why
     load_rulesets(layers=(), *, rulesets=None, jurisdiction=None) -> RuleBook          # built-in + your layers
     verify(stored_assessment, profile, *, layers=(), rulesets=None) -> Verification    # audit: re-run and compare
     InterviewSession(profile=None, *, as_of=None, engine=None, lang="en")              # ask, answer, re-assess
@@ -25,7 +27,7 @@ files or uses the network. Every function is safe to call from several threads a
 """
 
 from refugee_rules._version import __version__
-from refugee_rules.api import FailedRecord, assess, assess_many, load_rulesets
+from refugee_rules.api import FailedRecord, assess, assess_many, impact, load_rulesets
 from refugee_rules.result.assessment import Assessment
 from refugee_rules.tasks.compare import compare
 from refugee_rules.errors import EngineError, ProfileError, RefugeeRulesError, RulesetError
@@ -48,6 +50,7 @@ __all__ = [
     "assess",
     "assess_many",
     "compare",
+    "impact",
     "load_rulesets",
     "questions",
     "verify",

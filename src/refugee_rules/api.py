@@ -18,7 +18,7 @@ from refugee_rules.case.profile import CaseProfile
 from refugee_rules.explain.regimes import Scope
 from refugee_rules.law.loader import RuleBook
 
-__all__ = ["JURISDICTIONS", "FailedRecord", "assess", "assess_many", "load_rulesets", "profile_hash"]
+__all__ = ["JURISDICTIONS", "FailedRecord", "assess", "assess_many", "impact", "load_rulesets", "profile_hash"]
 
 
 def assess(
@@ -132,3 +132,37 @@ def load_rulesets(
     chosen = Options.given(None, layers=layers if isinstance(layers, (str, Path)) or not isinstance(layers, Iterable)
                            else tuple(layers), rulesets=rulesets, jurisdiction=jurisdiction)
     return rule_book(chosen)
+
+
+def impact(
+    profiles: Iterable[CaseProfile | Mapping[str, Any]],
+    *,
+    from_date: _dt.date | str | None = None,
+    to_date: _dt.date | str | None = None,
+    from_rulesets: tuple[str | Path, ...] | None = None,
+    to_rulesets: tuple[str | Path, ...] | None = None,
+    engine: str | None = None,
+    layers: tuple[str | Path, ...] = (),
+    jurisdiction: str | None = None,
+    destinations: Scope = None,
+    options: Options | None = None,
+) -> Iterator[Any]:
+    """What a rule change does to a caseload: for each profile, in order, a
+    :class:`~refugee_rules.tasks.impact.ClientImpact` listing every answer that differs between the two sides
+    (``changes`` empty when none does), or a :class:`FailedRecord` naming a record that cannot be assessed.
+
+    A side is a date (``from_date``, ``to_date``: the new rules in force) and a rules version (``from_rulesets``,
+    ``to_rulesets``: a new version of the rulesets); each defaults to the other's, and ``options`` gives the rest
+    (or the separate keywords: engine, layers, jurisdiction, destinations). Each change says finding, from, to, the
+    rules and their citations, and why. Both sides are checked, and the rulesets loaded, before the first profile is
+    read."""
+    from refugee_rules.tasks import impact as _impact
+
+    chosen = Options.given(options, engine=engine, layers=layers, jurisdiction=jurisdiction, destinations=destinations)
+    left, right = _impact.sides(chosen, from_date=from_date, to_date=to_date, from_rulesets=from_rulesets,
+                                to_rulesets=to_rulesets)
+    assessor(left.options), assessor(right.options)  # a RulesetError once for the call, not once per record
+    if isinstance(profiles, (Mapping, str, bytes)) or not isinstance(profiles, Iterable):
+        raise ProfileError([f"profiles: expected an iterable of profiles (mappings or CaseProfile), got "
+                            f"{type(profiles).__name__}"])
+    return _impact.impacts(profiles, left, right)

@@ -1,6 +1,7 @@
 """The ``refugee-rules`` command.
 
-Exit codes: 0 success; 1 ``batch`` ran but at least one record is an error line (``verify``: different);
+Exit codes: 0 success; 1 ``batch`` or ``impact`` ran but at least one record is an error line (``verify``: different;
+``test``: a case test failed);
 2 bad input (profile, date, rulesets) with a message naming the field;
 3 an internal failure, reported in one line, never as a traceback (case data may be in it).
 Nothing is written but the output asked for; no fact is logged.
@@ -311,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_embedding_commands(sub)
     _add_training_commands(sub)
     _add_completion_command(sub)
+    _add_organisation_commands(sub)
     return parser
 
 
@@ -464,6 +466,80 @@ def _add_completion_command(sub: argparse._SubParsersAction) -> None:  # type: i
     comp.add_argument("shell", choices=("bash", "zsh", "tcsh"), help="the shell to complete in")
     comp.add_argument("-o", "--output", help="write here instead of standard output (- for standard output)")
     comp.set_defaults(run=_cmd_completion)
+def _cmd_test(args: argparse.Namespace) -> int:
+    from refugee_rules.tasks import casetests
+
+    base = Options(engine=args.engine, layers=tuple(args.layer or ()))
+    results = []
+    for result in casetests.run(args.paths, base):
+        results.append(result)
+        if result.status != "passed" or not args.quiet:
+            sys.stdout.write(casetests.format_result(result))
+            sys.stdout.flush()
+    sys.stdout.write(casetests.summary_line(results))
+    if any(r.status == "error" for r in results):
+        return EXIT_BAD_INPUT
+    return EXIT_RECORDS_FAILED if any(r.status == "failed" for r in results) else 0
+
+
+def _cmd_impact(args: argparse.Namespace) -> int:
+    from refugee_rules.tasks import batch, impact
+
+    left, right = impact.sides(_options(args), from_date=args.from_date, to_date=args.to_date,
+                               from_rulesets=tuple(args.from_rulesets) if args.from_rulesets else None,
+                               to_rulesets=tuple(args.to_rulesets) if args.to_rulesets else None)
+    fmt = args.format or ("csv" if str(args.output).lower().endswith(".csv") else "jsonl")
+    total = batch.count_records(args.input) if args.output != "-" else None
+    progress = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]  # rate and ETA on a terminal; silent when piped
+
+        progress = tqdm(total=total, unit="case", file=sys.stderr, dynamic_ncols=True)
+    try:
+        summary = impact.run(args.input, args.output, left, right, fmt=fmt, workers=args.workers, resume=args.resume,
+                             progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    print(f"impact of {left.day} -> {right.day}" + (" (two rules versions)" if left.options.rules != right.options.rules
+                                                    else "") + ": " + summary.table(), end="", file=sys.stderr)
+    if args.summary:
+        _write(summary.csv() if args.summary.lower().endswith(".csv") else summary.table(), args.summary)
+    return EXIT_RECORDS_FAILED if summary.errors else 0
+
+
+def _add_organisation_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``test`` (an organisation's YAML case tests) and ``impact`` (what a rule change does to a caseload)."""
+    t = sub.add_parser("test", help="run YAML case tests (*.test.yaml): exit 0 all passed, 1 a test failed, "
+                       "2 a test file is wrong")
+    t.add_argument("paths", nargs="+", metavar="PATH", help="a test file, or a directory searched for *.test.yaml")
+    t.add_argument("--engine", choices=ENGINES, default=None, help="default: durable where it imports, else compiled")
+    t.add_argument("--layer", action="append", metavar="DIR",
+                   help="custom layer loaded under every test's own layers (repeatable)")
+    t.add_argument("-q", "--quiet", action="store_true", help="print only the tests that do not pass, and the counts")
+    t.set_defaults(run=_cmd_test)
+
+    m = sub.add_parser("impact", help="which clients of a caseload a rule change (two dates, or two rules versions) "
+                       "changes, and how: one line per client whose answers change, and a summary")
+    m.add_argument("input", help="the caseload: a .jsonl or .csv file, or a directory of YAML/JSON profiles (as batch)")
+    m.add_argument("--from", dest="from_date", type=_date, default=None, metavar="DATE",
+                   help="the first side's date (default: today)")
+    m.add_argument("--to", dest="to_date", type=_date, default=None, metavar="DATE",
+                   help="the second side's date (default: the first's)")
+    m.add_argument("--from-rulesets", action="append", metavar="DIR", help="the first side's ruleset directory "
+                   "(repeatable; default: --rulesets, else the built-in ones)")
+    m.add_argument("--to-rulesets", action="append", metavar="DIR", help="the second side's ruleset directory "
+                   "(repeatable; default: the first side's)")
+    m.add_argument("-o", "--output", required=True,
+                   help="output: .jsonl (one line per changed client) or .csv (one row per change), or - for "
+                        "standard output; exit status 1 when any record is an error line")
+    m.add_argument("--format", choices=("jsonl", "csv"), default=None, help="default: from -o's extension, else jsonl")
+    m.add_argument("--summary", metavar="FILE", help="also write the summary here (.csv: one row per change with "
+                   "the clients it touches; else the table printed on standard error)")
+    m.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    m.add_argument("--resume", action="store_true", help="continue an interrupted run into the same OUTPUT")
+    _add_options(m, as_of=False, lang=False)
+    m.set_defaults(run=_cmd_impact)
 
 
 def main(argv: list[str] | None = None) -> int:

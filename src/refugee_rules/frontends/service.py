@@ -8,6 +8,8 @@
   → the titles, questions and citations it refers to;
 * ``POST /questions`` — same body plus ``"lang"`` → the open questions, most useful first;
 * ``POST /compare`` — ``{"profile", "other", "as_of", "as_of_other", "engine"}`` → what changed and why;
+* ``POST /impact`` — ``{"profiles": [...], "from": "2022-09-01", "to": "2022-10-15"}`` (at most 1,000 profiles) →
+  the clients whose answers change, how and why, and how many clients each change touches;
 * ``GET /rulesets`` — every ruleset file (id, version, content hash), the sources with their dates, the
   overall content hash and the custom layers; ``GET /schema/{profile|assessment}``; ``GET /health``;
 * the OpenAPI document at ``/openapi.json``, browsable at ``/docs``.
@@ -45,7 +47,7 @@ from refugee_rules.errors import EngineError, ProfileError, RefugeeRulesError, d
 from refugee_rules.case.inputs import _check_size
 from refugee_rules.case.unique_keys import DuplicateKey, json_pairs
 from refugee_rules.case.profile import CaseProfile
-from refugee_rules.law.loader import SOURCES_FILE, RuleBook, builtin_dir
+from refugee_rules.law.loader import SOURCES_FILE, RuleBook, builtin_dir, is_case_test
 
 MAX_BODY_BYTES = 1_000_000
 MAX_PROBLEMS = 50
@@ -103,6 +105,46 @@ class CompareRequest(_Request):
     engine: Engine | None = None
 
 
+MAX_IMPACT_PROFILES = 1000
+"""Profiles one ``POST /impact`` may carry (two assessments each, answered within one request); a larger caseload is
+for ``refugee-rules impact``, which streams it."""
+
+
+class ImpactRequest(_Request):
+    profiles: list[dict[str, Any]] = Field(
+        max_length=MAX_IMPACT_PROFILES, description=f"The caseload: at most {MAX_IMPACT_PROFILES} profiles. A profile "
+        "that is not valid is named in 'errors' and does not fail the others.")
+    from_date: _dt.date = Field(alias="from", description="The first side's date.")
+    to_date: _dt.date = Field(alias="to", description="The second side's date.")
+    engine: Engine | None = None
+    jurisdiction: str | None = None
+    destinations: list[str] | Literal["all"] | None = Field(
+        default=None, description="Regimes answered (as in /assess): default where each person is and their destinations.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ImpactSummaryRow(BaseModel):
+    destination: str
+    finding: str
+    from_answer: str = Field(alias="from")
+    to_answer: str = Field(alias="to")
+    clients: int
+
+
+class ImpactReply(BaseModel):
+    read: int
+    changed: int
+    unchanged: int
+    errors: int
+    clients: list[dict[str, Any]] = Field(description="One entry per client whose answers change (as a line of "
+                                         "`refugee-rules impact`): index, case_ref, changes (finding, from, to, rules, "
+                                         "citations, why).")
+    failed: list[dict[str, Any]] = Field(description="One entry per profile that could not be assessed: index, problems.")
+    summary: list[ImpactSummaryRow] = Field(description="How many clients each change touches.")
+    by_destination: dict[str, int] = Field(description="Clients with a change, per destination.")
+
+
 class Problem(BaseModel):
     error: str = Field(description="ProfileError for invalid input; EngineError or InternalError otherwise.")
     problems: list[str] = Field(description="One line per problem, each starting with the field path.")
@@ -148,7 +190,7 @@ def inventory(book: RuleBook, rulesets: tuple[Path, ...] | None = None) -> Rules
     files: list[RulesetFileInfo] = []
     for d, layer in [(d, None) for d in (rulesets or (builtin_dir(),))] + [(d, d.name) for d in book.layers]:
         for path in sorted(Path(d).rglob("*.y*ml")):
-            if path.name == SOURCES_FILE:
+            if path.name == SOURCES_FILE or is_case_test(path):
                 continue
             raw = path.read_bytes()
             data = yaml.safe_load(raw)
@@ -269,7 +311,8 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
         description="Explained, cited decision support on the 1951 Refugee Convention and the entry and residence "
                     "regimes met by Russians leaving since 2022. Advice support for trained advisers, not a decision.",
     )
-    models: dict[str, type[BaseModel]] = {"/assess": AssessRequest, "/questions": QuestionsRequest, "/compare": CompareRequest}
+    models: dict[str, type[BaseModel]] = {"/assess": AssessRequest, "/questions": QuestionsRequest, "/compare": CompareRequest,
+                                          "/impact": ImpactRequest}
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -334,6 +377,38 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
         return _answer(lambda: json.loads(compare(
             body.profile, body.other, as_of=body.as_of, as_of_other=body.as_of_other,
             options=Options.given(None, engine=body.engine, layers=layer_dirs, rulesets=ruleset_dirs)).model_dump_json()))
+
+    @app.post("/impact", response_model=ImpactReply, responses=_ERRORS)
+    def post_impact(body: ImpactRequest) -> Any:
+        """Which clients of a posted caseload (at most ``MAX_IMPACT_PROFILES``) the rules in force on ``to`` answer
+        differently from those on ``from``, how and why, with the clients each change touches."""
+        from refugee_rules.api import FailedRecord, impact
+        from refugee_rules.tasks.impact import ClientImpact, Summary
+
+        def run() -> ImpactReply:
+            options = Options.given(None, engine=body.engine, jurisdiction=body.jurisdiction, layers=layer_dirs,
+                                    rulesets=ruleset_dirs, destinations=body.destinations)
+            summary = Summary()
+            clients, failed = [], []
+            for item in impact(body.profiles, from_date=body.from_date, to_date=body.to_date, options=options):
+                summary.read += 1
+                if isinstance(item, FailedRecord):
+                    summary.errors += 1
+                    failed.append({"index": item.index, "case_ref": item.case_ref, "error": item.error,
+                                   "problems": item.problems or [item.message]})
+                elif isinstance(item, ClientImpact) and item.changes:
+                    summary.add([(c.destination, c.finding, c.before, c.after) for c in item.changes])
+                    clients.append({"index": item.index, "case_ref": item.case_ref, "changes": [
+                        c.model_dump(mode="json", by_alias=True, exclude_defaults=True) for c in item.changes]})
+                else:
+                    summary.unchanged += 1
+            rows = [ImpactSummaryRow.model_validate({"destination": d, "finding": f, "from": b, "to": a, "clients": n})
+                    for (d, f, b, a), n in sorted(summary.by_change.items())]
+            return ImpactReply(read=summary.read, changed=summary.changed, unchanged=summary.unchanged,
+                               errors=summary.errors, clients=clients, failed=failed, summary=rows,
+                               by_destination=dict(summary.by_destination))
+
+        return _answer(run)
 
     @app.get("/rulesets", response_model=RulesetsInfo)
     def get_rulesets() -> RulesetsInfo:

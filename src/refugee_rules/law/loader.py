@@ -300,6 +300,12 @@ def _check_finding_rules(finding: str, rules: list[Rule], label_of: dict[str, st
 
 
 ALL_JURISDICTIONS = "all"
+CASE_TEST_SUFFIXES = (".test.yaml", ".test.yml")
+"""Case tests (``refugee-rules test``) an organisation keeps inside its layer: never read as rules."""
+
+
+def is_case_test(path: Path) -> bool:
+    return path.name.lower().endswith(CASE_TEST_SUFFIXES)
 
 
 def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[str] | str = frozenset(),
@@ -327,6 +333,8 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
             problems.append(f"{d}: not a directory of rulesets")
             continue
         for path in sorted(d.rglob("*.y*ml")):
+            if is_case_test(path):  # an organisation's case tests kept beside its rules (tasks/casetests) are no rules
+                continue
             label = path.relative_to(d).as_posix()
             if layer is not None:
                 label = f"layer {layer}: {label}"

@@ -495,11 +495,9 @@ def _same_file(source: Path, out: Path) -> bool:
         return False
 
 
-def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, engine: str | None = None,
-        fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None,
-        stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None, options: Options | None = None) -> Counts:
-    """Assess every record of ``source`` into ``out`` (``-``: standard output); returns the counts
-    (read = assessed + errors)."""
+def check_output(source: str | Path, out: str | Path, resume: bool) -> bool:
+    """Whether the output is standard output (``-``); a FileError for an output that cannot be written as asked (the
+    input itself, a directory, a missing directory, or standard output to resume)."""
     to_stdout = str(out) == "-"
     out = Path(out)
     if to_stdout and resume:
@@ -512,6 +510,16 @@ def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, e
             raise FileError(str(out), "a directory; give a file name for the output")
         if not out.parent.is_dir():
             raise FileError(str(out), f"the directory {str(out.parent)!r} does not exist")
+    return to_stdout
+
+
+def run(source: str | Path, out: str | Path, *, as_of: _dt.date | None = None, engine: str | None = None,
+        fmt: str = "json", workers: int = 1, resume: bool = False, progress: Any = None,
+        stale_after_days: int = STALE_AFTER_DAYS, destinations: Any = None, options: Options | None = None) -> Counts:
+    """Assess every record of ``source`` into ``out`` (``-``: standard output); returns the counts
+    (read = assessed + errors)."""
+    to_stdout = check_output(source, out, resume)
+    out = Path(out)
     records = read_records(source)
     counts = Counts()
     done = completed_lines(out, fmt) if resume else 0

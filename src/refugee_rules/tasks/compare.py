@@ -83,34 +83,28 @@ def _not_in_force(f: Finding) -> set[str]:
     return {b.rule for b in getattr(f, "branches_not_held", []) or [] if b.state == "not_in_force"}
 
 
-def compare(profile: Mapping[str, Any] | Any, other: Mapping[str, Any] | Any | None = None, *,
-            as_of: _dt.date | str | None = None, as_of_other: _dt.date | str | None = None,
-            engine: str | None = None, rulesets: tuple[str | Path, ...] | None = None,
-            options: Options | None = None) -> Comparison:
-    """Compare ``profile`` as of ``as_of`` with ``other`` (default: the same profile) as of ``as_of_other``
-    (default: ``as_of``); ``options`` gives everything else (layers, jurisdiction, destinations ...)."""
-    from refugee_rules.api import assess
+def fact_changes(left: Any, right: Any, d1: _dt.date, d2: _dt.date) -> list[FactChange]:
+    """The facts (as of each side's date: some are counted from it) that differ between two profiles."""
     from refugee_rules.case.facts import flatten
-    from refugee_rules.case.inputs import profile_from_mapping
 
-    chosen = Options.given(options, engine=engine, rulesets=rulesets)
-    left = profile_from_mapping(profile)
-    right = profile_from_mapping(other) if other is not None else left
-    d1 = Options.given(None, as_of=as_of).as_of or chosen.day()  # checked as an option is
-    d2 = Options.given(None, as_of=as_of_other).as_of or d1
-    a1 = assess(left, options=chosen.replace(as_of=d1))
-    a2 = assess(right, options=chosen.replace(as_of=d2))
     f1, f2 = flatten(left, d1), flatten(right, d2)
-    fact_changes = []
+    out = []
     for path in sorted(set(f1.known) | set(f2.known) | f1.unknown | f2.unknown):
         b = f1.known.get(path, "unknown" if path in f1.unknown else None)
         c = f2.known.get(path, "unknown" if path in f2.unknown else None)
         if b != c:
-            fact_changes.append(FactChange(path=path, before=b, after=c))
-    changed_facts = {c.path: c for c in fact_changes}
+            out.append(FactChange(path=path, before=b, after=c))
+    return out
+
+
+def finding_changes(a1: Assessment, a2: Assessment, facts: list[FactChange]) -> list[FindingChange]:
+    """Every finding both assessments answer whose answer differs, in ``a1``'s order, with why it changed: the
+    differing facts among those it reads, the rules that came into or went out of force, the findings it rests on
+    that changed first. Shared by :func:`compare` (one profile) and ``tasks.impact`` (a caseload)."""
+    changed_facts = {c.path: c for c in facts}
     L = Lang("en")
-    status2 = {f.id: f.answer for f in a2.findings}
-    changed_ids = {f.id for f in a1.findings if status2.get(f.id, f.answer) != f.answer}
+    answers2 = {f.id: f.answer for f in a2.findings}
+    changed_ids = {f.id for f in a1.findings if answers2.get(f.id, f.answer) != f.answer}
     changes = []
     for f in a1.findings:
         if f.id not in changed_ids:
@@ -122,11 +116,32 @@ def compare(profile: Mapping[str, Any] | Any, other: Mapping[str, Any] | Any | N
                 for r in sorted(_not_in_force(f) - _not_in_force(g))]
         why += [Reason(kind="rule_not_in_force", subject=r, before=True, after=False)
                 for r in sorted(_not_in_force(g) - _not_in_force(f))]
-        why += [Reason(kind="finding", subject=d, before=a1.finding(d).answer, after=status2[d])
+        why += [Reason(kind="finding", subject=d, before=a1.finding(d).answer, after=answers2[d])
                 for d in sorted(set(f.depends_on) | set(g.depends_on)) if d in changed_ids]
         changes.append(FindingChange(id=f.id, title=f.title, before=_side(f, L), after=_side(g, L), why=why))
+    return changes
+
+
+def compare(profile: Mapping[str, Any] | Any, other: Mapping[str, Any] | Any | None = None, *,
+            as_of: _dt.date | str | None = None, as_of_other: _dt.date | str | None = None,
+            engine: str | None = None, rulesets: tuple[str | Path, ...] | None = None,
+            options: Options | None = None) -> Comparison:
+    """Compare ``profile`` as of ``as_of`` with ``other`` (default: the same profile) as of ``as_of_other``
+    (default: ``as_of``); ``options`` gives everything else (layers, jurisdiction, destinations ...)."""
+    from refugee_rules.api import assess
+    from refugee_rules.case.inputs import profile_from_mapping
+
+    chosen = Options.given(options, engine=engine, rulesets=rulesets)
+    left = profile_from_mapping(profile)
+    right = profile_from_mapping(other) if other is not None else left
+    d1 = Options.given(None, as_of=as_of).as_of or chosen.day()  # checked as an option is
+    d2 = Options.given(None, as_of=as_of_other).as_of or d1
+    a1 = assess(left, options=chosen.replace(as_of=d1))
+    a2 = assess(right, options=chosen.replace(as_of=d2))
+    facts = fact_changes(left, right, d1, d2)
     return Comparison(as_of_before=d1, as_of_after=d2, outcome_before=a1.outcome.status,
-                      outcome_after=a2.outcome.status, fact_changes=fact_changes, changes=changes, before=a1, after=a2)
+                      outcome_after=a2.outcome.status, fact_changes=facts, changes=finding_changes(a1, a2, facts),
+                      before=a1, after=a2)
 
 
 def _v(L: Lang, value: Any) -> str:
