@@ -25,15 +25,15 @@ CHOSEN = Options(as_of=DAY, engine="compiled", jurisdiction="EU", layers=(LAYER,
 
 @pytest.fixture
 def seen(monkeypatch):
-    """Every (options, date) an Assessor is asked to assess with."""
+    """Every (options, date) an Assessor is asked to decide a case with (assessing decides first)."""
     calls: list[tuple[Options, dt.date | None]] = []
-    original = Assessor.assess
+    original = Assessor.decide
 
     def record(self, profile, *, as_of=None, runner=None):
         calls.append((self.options, as_of))
         return original(self, profile, as_of=as_of, runner=runner)
 
-    monkeypatch.setattr(Assessor, "assess", record)
+    monkeypatch.setattr(Assessor, "decide", record)
     return calls
 
 
