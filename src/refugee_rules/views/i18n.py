@@ -146,6 +146,12 @@ def content_texts(book: Any) -> list[ContentText]:
             if gloss:
                 out.append(ContentText(gloss.group(2), f"{where} (pinpoint gloss)"))
     for path, spec in catalogue().items():
+        for value in spec.values:
+            out.append(ContentText(f"value\x04{value}", f"profile.py: {path} (coded value)"))
+        for name, sub in spec.item_fields.items():
+            out.append(ContentText(f"field\x04{name}", f"profile.py: {path}[].{name} (field name)"))
+            for value in sub.values:
+                out.append(ContentText(f"value\x04{value}", f"profile.py: {path}[].{name} (coded value)"))
         if spec.question:
             out.append(ContentText(spec.question, f"profile.py: {path} (question)"))
         elif spec.description:  # the question falls back to the description

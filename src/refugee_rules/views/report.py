@@ -104,11 +104,20 @@ OUTCOME_LABEL = {
 GROUP_TITLE = {
     "article_1a2": N_("Article 1A(2): the elements of the refugee definition"),
     "article_1a2_nexus": N_("Article 1A(2): the Convention grounds"),
+    "cessation": N_("Cessation (Article 1C)"),
+    "exclusion": N_("Exclusion and the other stop-points (Articles 1D, 1E, 1F)"),
+    "consequences": N_("Consequences: protection against refoulement (Article 33)"),
+    "military_service": N_("Military service: draft evasion and desertion (UNHCR GIP No. 10)"),
+    "country_evidence": N_("Country evidence: items the caseworker may accept for this case"),
+    "eu_layer": N_("EU layer: the Qualification Directive"),
 }
 STOP_KIND = {"exclusion": N_("exclusion"), "cessation": N_("cessation"), "other": N_("other")}
 BRANCH_STATE = {"failed": N_("did not hold"), "undetermined": N_("could not be decided"),
                 "not_in_force": N_("not in force on the as-of date")}
 MARK = {"met": "[x]", "not_met": "[ ]", "undetermined": "[?]"}
+DATASET_FIELD = {"requirement": N_("the requirement in force"), "passport": N_("the passport that gives it"),
+                 "snapshot": N_("the snapshot read"), "since": N_("listed unchanged since"),
+                 "days": N_("visa-free days"), "raw": N_("the requirement as published")}
 SOURCE_SHORT = {
     "convention-1951": N_("Convention"), "protocol-1967": N_("Protocol"), "unhcr-handbook-2019": N_("Handbook"),
     "unhcr-gip-10": N_("GIP 10"), "unhcr-gip-4": N_("GIP 4"), "qd-2011-95": N_("QD 2011/95/EU"),
@@ -196,6 +205,35 @@ class Lang:
     def country(self, code: Any) -> str:
         return country_name(code, self.code)
 
+    def coded(self, value: Any) -> str:
+        """A coded value of the profile (an enum word such as ``political_opinion``) in the report's language."""
+        text = str(value)
+        if self.code == "en":
+            return text
+        translated = translations(self.code, "content").pgettext("value", text)
+        return translated
+
+    def field(self, name: str) -> str:
+        """The name of a field of a listed item (``kind``, ``stage`` of a legal case) in the report's language."""
+        if self.code == "en":
+            return name
+        return translations(self.code, "content").pgettext("field", name)
+
+    def fact_label(self, path: str) -> str:
+        """A fact as a report names it: its path in English (what a developer searches for); in Russian the
+        question it answers, from the content catalog (a path is not Russian)."""
+        if self.code == "en":
+            return path
+        from refugee_rules.case.facts import fact_specs
+
+        if path.startswith("passport_index.") and path.count(".") == 2:
+            _prefix, code, name = path.split(".")
+            return self._("Passport Index dataset, %(country)s: %(field)s") % {
+                "country": self.country(code), "field": self._(DATASET_FIELD.get(name, name))}
+        spec = fact_specs().get(path)
+        text = (spec.question or spec.description) if spec is not None else ""
+        return self.t(text).rstrip("?. ") if text else path
+
     def yes_no(self, value: Any) -> str:
         if isinstance(value, bool):
             return self._("yes") if value else self._("no")
@@ -214,12 +252,36 @@ class Lang:
                 return self._("none")
             if kind == "list" and element == "country":
                 return self.country(v)
-            return ", ".join(self.value("", x) for x in v)
+            return ", ".join(self.value(path + "[]" if kind == "list" else "", x) if not isinstance(x, dict)
+                             else self._item(spec, x) for x in v)
         if isinstance(v, dict):
-            return "{" + ", ".join(f"{k}: {self.value('', x)}" for k, x in v.items()) + "}"
+            return self._item(spec, v)
         if kind == "country":
             return self.country(v)
+        if kind == "enum" or (kind is None and path.endswith("[]") and catalogue().get(path[:-2]) is not None
+                              and catalogue()[path[:-2]].values and str(v) in catalogue()[path[:-2]].values):
+            return self.coded(v)
         return str(v)
+
+    def _item(self, spec: Any, item: dict[str, Any]) -> str:
+        """One listed item (a legal case, a visa): its fields named and their coded values in the report's language;
+        free text (a charge as stated) as written."""
+        fields = spec.item_fields if spec is not None else {}
+        parts = []
+        for k, x in item.items():
+            sub = fields.get(k)
+            if isinstance(x, bool):
+                shown = self.yes_no(x)
+            elif sub is not None and sub.kind == "enum":
+                shown = self.coded(x)
+            elif sub is not None and sub.kind == "country":
+                shown = self.country(x)
+            elif isinstance(x, list):
+                shown = ", ".join(self.coded(y) if sub is not None and sub.values else str(y) for y in x)
+            else:
+                shown = str(x)
+            parts.append(f"{self.field(k)}: {shown}")
+        return "{" + ", ".join(parts) + "}"
 
     def citation(self, c: Any) -> str:
         text = c.source_title
@@ -238,6 +300,29 @@ class Lang:
 
 
 # --- explanations in the report's language ----------------------------------------------------------
+
+
+class _Coded(str):
+    """A code (``forced_conscription``) that reads as its translation and compares, hashes and sorts as the code."""
+
+    code: str
+
+    def __new__(cls, code: str, shown: str) -> _Coded:
+        self = super().__new__(cls, shown)
+        self.code = code
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return self.code == (other.code if isinstance(other, _Coded) else other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __lt__(self, other: object) -> bool:
+        return self.code < (other.code if isinstance(other, _Coded) else other)  # type: ignore[operator]
 
 
 class _NotStatedRu(ChainableUndefined):
@@ -277,7 +362,23 @@ class View:
             facts.update({x.path: x.value for x in f.facts_used})
             for b in getattr(f, "branches_not_held", []) or []:
                 facts.update({x.path: x.value for x in b.facts})
+        if lang != "en":
+            facts = {path: self._coded_fact(path, value) for path, value in facts.items()}
         self.context = nest(facts)
+
+    def _coded_fact(self, path: str, value: Any) -> Any:
+        """A coded fact value for the Russian explanation templates: it prints translated and still compares
+        equal to its code, so a template's conditions read it as before."""
+        from refugee_rules.case.facts import catalogue
+
+        spec = catalogue().get(path)
+        if spec is None or not spec.values:
+            return value
+        if isinstance(value, str):
+            return _Coded(value, self.L.coded(value))
+        if isinstance(value, list):
+            return [_Coded(v, self.L.coded(v)) if isinstance(v, str) else v for v in value]
+        return value
 
     # the rule book is needed only to re-render explanations in another language
     def _rules(self) -> Any:
@@ -421,10 +522,10 @@ class View:
                 text = " ".join(_rule_env(self.lang).from_string(translated).render(**self.context).split())
                 if text and text not in sentences:
                     sentences.append(text)
-        else:
+        if not sentences:  # undetermined, or an answer derived from facts not stated (a route's conditions)
             if f.missing_facts:
                 sentences.append(_("Not determined on the stated facts; still needed: %(facts)s.")
-                                 % {"facts": ", ".join(m.path for m in f.missing_facts)})
+                                 % {"facts": self.fact_labels(f.missing_facts)})
             elif f.role == "regime":
                 sentences.append(_("Not covered by the sources for this person on the as-of date: "
                                    "no reported rule decides it."))
@@ -476,12 +577,13 @@ class View:
         return self.L.t(text)
 
     def facts(self, f: Any) -> list[tuple[str, str]]:
-        return [(x.path, self.L.value(x.path, x.value)) for x in f.facts_used]
+        return [(self.L.fact_label(x.path), self.L.value(x.path, x.value)) for x in f.facts_used]
 
     def branches(self, f: Any) -> list[dict[str, Any]]:
         return [
             {"rule": b.rule, "state": self.L._(BRANCH_STATE.get(b.state, b.state)),
-             "facts": [(x.path, self.L.value(x.path, x.value)) for x in b.facts], "missing": list(b.missing)}
+             "facts": [(self.L.fact_label(x.path), self.L.value(x.path, x.value)) for x in b.facts],
+             "missing": [self.L.fact_label(m) for m in b.missing]}
             for b in getattr(f, "branches_not_held", []) or []
         ]
 
@@ -751,8 +853,9 @@ class View:
         return self.L.n("%(shown)d of %(total)d open question", "%(shown)d of %(total)d open questions", total) % {
             "shown": shown, "total": total}
 
-    def fact_labels(self, missing: list[MissingFact]) -> str:
-        return ", ".join(m.path for m in missing)
+    def fact_labels(self, missing: Any) -> str:
+        paths = [m if isinstance(m, str) else m.path for m in missing]
+        return ("; " if self.lang != "en" else ", ").join(self.L.fact_label(p) for p in paths)
 
     def screening_items(self) -> list[tuple[str, str, str]]:
         """The clauses of 1C-1F on few lines, as (tone, mark, text): a clause that appears to apply in full, the
