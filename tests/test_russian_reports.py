@@ -117,11 +117,11 @@ def test_the_convention_and_the_handbook_are_cited_by_their_russian_titles_with_
 
 
 def test_no_russian_text_uses_they_for_one_person():
-    """The client is one person: 'они' as a singular (a calque of English 'they') reads as several people."""
-    singular_they = re.compile(r"(?:^|[.!?]\s+)(?:Они|они)\s", re.M)
-    offenders = [e.id for e in catalog("ru", "content") if e.id and isinstance(e.string, str)
-                 and singular_they.search(e.string)]
-    assert len(offenders) <= KNOWN_SINGULAR_THEY, (len(offenders), offenders[:5])
-
-
-KNOWN_SINGULAR_THEY = 10_000  # replaced below by the measured count once the catalog is reworded
+    """The client is one person: 'они' as a singular (a calque of English 'they') reads as several people. The
+    Russian texts say 'человек' (and 'он', agreeing with it); the two left are real plurals (the fears; the people
+    of other countries). A new text with 'они' fails here until someone reads it."""
+    plural = ("обоснованны ли они", "почему они не стали диссидентами")
+    they = re.compile(r"\b(?:Они|они)\b")
+    offenders = [e.string for e in catalog("ru", "content") if e.id and isinstance(e.string, str) and they.search(e.string)
+                 and not any(p in e.string for p in plural)]
+    assert not offenders, offenders[:5]
