@@ -125,3 +125,31 @@ def test_no_russian_text_uses_they_for_one_person():
     offenders = [e.string for e in catalog("ru", "content") if e.id and isinstance(e.string, str) and they.search(e.string)
                  and not any(p in e.string for p in plural)]
     assert not offenders, offenders[:5]
+
+
+BAD_PROFILES = {
+    "fields.yaml": "nationalities: [XX, 5]\nlocation: {country: Georgia, since: 2024-02-30}\n"
+                   "fear: {fears_return: maybe, agents: [stat]}\nlegal_cases: [{kind: crim, max_penalty_years: ten}]\n"
+                   "nationalites: 1\nmilitary: {liable: []}\ndocuments: {visas: [{zone: moon}]}\n",
+    "yaml.yaml": "a: [1\n",
+    "json.json": '{"a": ',
+    "list.yaml": "- 1\n- 2\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_PROFILES))
+def test_validation_errors_are_russian_with_the_field_path_as_written(name, tmp_path, capsys):
+    from refugee_rules.frontends.cli import main
+
+    bad = tmp_path / name
+    bad.write_text(BAD_PROFILES[name], encoding="utf-8")
+    assert main(["assess", str(bad), "--lang", "ru"]) == 2
+    err = capsys.readouterr().err
+    assert "недопустимый профиль дела" in err
+    text = err.replace(str(bad), "")
+    text = re.sub(r"'[^']*'", "", text)  # values and field names quoted as written
+    assert not ENGLISH_SENTENCE.findall(text), err
+    assert not re.search(r"\b(?:Input|should|expected|unknown field|got)\b", text), err
+    if name == "fields.yaml":
+        assert "nationalites: неизвестное поле; возможно, имелось в виду 'nationalities'?" in err
+        assert "legal_cases[0].kind: ожидалось одно из значений: 'criminal', 'administrative' (получено 'crim')" in err

@@ -397,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except RefugeeRulesError as e:
-        print(f"refugee-rules: {e}", file=sys.stderr)
+        from refugee_rules.views.i18n import error_text
+
+        print(f"refugee-rules: {error_text(e, getattr(args, 'lang', 'en'))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -276,3 +276,64 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- validation errors in the worker's language ------------------------------------------------------
+
+_PROBLEMS: tuple[tuple[str, str], ...] = (
+    (r"unknown field; did you mean (?P<name>'[^']*')\?", N_("unknown field; did you mean %(name)s?")),
+    (r"unknown field; allowed here: (?P<names>.*)", N_("unknown field; allowed here: %(names)s")),
+    (r"unknown field", N_("unknown field")),
+    (r"expected an ISO 3166-1 alpha-2 country code such as RU, GE or KZ, got (?P<got>.*?)(?= —|$)",
+     N_("expected a two-letter ISO 3166-1 country code such as RU, GE or KZ, got %(got)s")),
+    (r"Input should be a valid date or datetime[^(—]*", N_("expected a date YYYY-MM-DD ")),
+    (r"Input should be a valid boolean[^(—]*", N_("expected yes or no (true or false) ")),
+    (r"Input should be a valid (?:number|integer)[^(—]*", N_("expected a number ")),
+    (r"Input should be a valid string[^(—]*", N_("expected text ")),
+    (r"Input should be a valid list[^(—]*", N_("expected a list ")),
+    (r"Input should be a valid dictionary[^(—]*", N_("expected a mapping of fields ")),
+    (r"Input should be (?P<values>'[^(—]*?)(?= \(got| —|$)", N_("expected one of %(values)s")),
+    (r"Field required", N_("a required field is missing")),
+    (r"\(got (?P<got>[^)]*)\)", N_("(got %(got)s)")),
+    (r" — or 'unknown' if the client does not know", N_(" — or 'unknown' if the client does not know")),
+    (r"^expected one of: ", N_("expected one of: ")),
+    (r"\(top level\): expected a mapping of profile fields, got (?P<got>\w+)",
+     N_("(top level): expected a mapping of profile fields, got %(got)s")),
+    (r"more than (?P<n>\d+) bytes; a profile may be at most \d+", N_("more than %(n)s bytes; a profile may be at most %(n)s")),
+    (r"not UTF-8 text \(byte (?P<n>\d+)\)", N_("not UTF-8 text (byte %(n)s)")),
+    (r"the document is nested too deeply", N_("the document is nested too deeply")),
+    (r"not valid JSON: .*? at line (?P<line>\d+), column (?P<col>\d+)", N_("not valid JSON at line %(line)s, column %(col)s")),
+    (r"not valid YAML: .*?line (?P<line>\d+), column (?P<col>\d+).*", N_("not valid YAML at line %(line)s, column %(col)s")),
+    (r"not valid YAML: .*", N_("not valid YAML")),
+)
+
+
+def problem_text(problem: str, lang: str = "en") -> str:
+    """One validation problem (``path: what is wrong``) in the worker's language; the path stays as written in
+    the profile, since it is what they must find and edit there."""
+    if lang == "en":
+        return problem
+    _ = gettext_for(check_lang(lang))
+    path, sep, what = problem.partition(": ")
+    if not sep or " " in path.strip("()"):  # no field path in front: the whole line is the message
+        path, what = "", problem
+    out = what
+    for pattern, message in _PROBLEMS:
+        def word(m: re.Match[str], message: str = message) -> str:
+            values = {k: v.replace("' or '", "', '") for k, v in m.groupdict().items()}
+            return _(message) % values if values else _(message)
+        out = re.sub(pattern, word, out)
+    out = re.sub(r"\s+(?=\(|—|$)", " ", out).strip()
+    return f"{path}: {out}" if path else out
+
+
+def error_text(error: Exception, lang: str = "en") -> str:
+    """A library error as the command line prints it, in the worker's language (a profile's problems each
+    worded by :func:`problem_text`)."""
+    from refugee_rules.errors import ProfileError
+
+    if lang == "en" or not isinstance(error, ProfileError):
+        return str(error)
+    _ = gettext_for(check_lang(lang))
+    head = f"{error.source}: " if error.source else ""
+    return head + _("invalid case profile:") + "\n" + "\n".join(f"  - {problem_text(p, lang)}" for p in error.problems)
