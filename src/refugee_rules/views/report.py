@@ -137,8 +137,10 @@ SOURCE_TITLE = {
     "unhcr-gip-4": N_("UNHCR Guidelines on International Protection No. 4: Internal Flight or Relocation "
                       "Alternative, HCR/GIP/03/04"),
 }
-"""The instruments and UNHCR texts that have an official Russian title (the Russian catalog holds it); the other
-sources keep their original titles."""
+"""The instruments and UNHCR texts cited under a Russian title (the Russian catalog holds it): the Convention's and
+the Protocol's are their official UN titles; the Handbook's and the Guidelines' follow UNHCR's Russian naming of them
+and keep the English document symbols (not checked against the Russian editions). Other sources keep their original
+titles, the names a reader searches for."""
 PINPOINT_WORDS = ((r"\bArts?\b", N_("Art")), (r"\bfirst paragraph\b", N_("first paragraph")),
                   (r"\bsecond paragraph\b", N_("second paragraph")), (r"\bproviso\b", N_("proviso")),
                   (r"\bstateless persons\b", N_("stateless persons")))
