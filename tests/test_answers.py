@@ -36,7 +36,7 @@ def test_no_finding_of_any_example_reads_as_its_opposite(path: Path) -> None:
     profile = yaml.safe_load(path.read_text(encoding="utf-8"))
     for day in DATES:
         result = assess(profile, as_of=day, engine="compiled", destinations="all")
-        text = render(result, "text")
+        text = render(result, "text", depth="full", width=100_000)
         view = View(result)
         for f in result.findings:
             kind = KINDS[f.kind]
@@ -62,7 +62,7 @@ def test_the_demo_report_shows_the_ban_as_refused_and_the_claim_as_doubted() -> 
     assert (claim.kind, claim.answer) == ("claim", "claimed") and claim.doubt
     estonia = next(d for d in result.destinations if d.code == "EE")
     assert estonia.entry == "refused"  # the doubted 'visa-free' claim opens nothing
-    text = render(result, "text")
+    text = render(result, "text", depth="full", width=100_000)
     assert f"[!] {ban.title}: ENTRY REFUSED" in text
     assert not [line for line in text.splitlines() if "Estonia" in line and "appears" in line]
 

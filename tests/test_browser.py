@@ -2,6 +2,10 @@
 
 Skips (with the reason) only where no Chromium is installed; .ci/run installs Debian's `chromium`.
 Artifacts (screenshots, PDFs, DOM dumps) are kept under build/browser/ for a human to look at.
+
+The default HTML report prints on at most two A4 pages: the demo and the longest example reports are printed by
+`make test` (a print costs ~3 s on this machine); every example, in both languages, when REFUGEE_RULES_TESTS=thorough
+(and under `make check`, which runs the tests marked ``property``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from refugee_rules import assess
 from refugee_rules.case.inputs import read_profile
 from refugee_rules.views.report import render
 from refugee_rules.tasks.timeline import timeline
+
+from .strategies import THOROUGH
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "profiles" / "boris-anti-war-petitions.yaml"
@@ -43,19 +49,27 @@ class _Text(HTMLParser):
         super().__init__()
         self.text: list[str] = []
         self.headings: list[str] = []
+        self.checklist: list[str] = []
         self._in_heading = 0
+        self._in_checklist = 0
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
         if tag in ("h1", "h2", "h3", "h4"):
             self._in_heading += 1
             self.headings.append("")
+        if tag == "section" and ("id", "checklist") in attrs:
+            self._in_checklist = 1
+        elif tag == "section" and self._in_checklist:
+            self._in_checklist += 1
         if tag in ("style", "title"):
             self._skip += 1
 
     def handle_endtag(self, tag):
         if tag in ("h1", "h2", "h3", "h4"):
             self._in_heading -= 1
+        if tag == "section" and self._in_checklist:
+            self._in_checklist -= 1
         if tag in ("style", "title"):
             self._skip -= 1
 
@@ -65,6 +79,8 @@ class _Text(HTMLParser):
         self.text.append(data)
         if self._in_heading:
             self.headings[-1] += data
+        if self._in_checklist:
+            self.checklist.append(data)
 
 
 def _pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
@@ -112,6 +128,7 @@ def test_report_loads_and_shows_the_outcome_and_every_element(reports, lang):
     parser.feed(dom)
     text = " ".join(" ".join(parser.text).split())
     headings = [" ".join(h.split()) for h in parser.headings]
+    checklist = " ".join(" ".join(parser.checklist).split())
     outcome = ("Inclusion appears met on the stated facts; exclusion not screened" if lang == "en"
                else "По изложенным фактам включение, по-видимому, выполнено; исключение не проверено")
     assert any(outcome in h for h in headings), headings
@@ -120,7 +137,7 @@ def test_report_loads_and_shows_the_outcome_and_every_element(reports, lang):
     view = View(a, lang)
     for f in a.findings:
         if f.group.startswith("article_1a2") and f.role in ("element", "inclusion"):
-            assert any(view.title(f) in h for h in headings), (view.title(f), headings)
+            assert view.title(f) in checklist, (view.title(f), checklist)
     if lang == "ru":
         assert len(re.findall(r"[А-Яа-яЁё]", text)) > 500
 
@@ -153,3 +170,62 @@ def test_print_layout_is_a4(reports, lang):
     assert pages, "no page found in the PDF"
     for w, h in pages:
         assert abs(w - A4_POINTS[0]) < 2 and abs(h - A4_POINTS[1]) < 2, (w, h)
+
+
+def _print(html: str, name: str) -> list[tuple[float, float]]:
+    page = ARTIFACTS / f"{name}.html"
+    page.write_text(html, encoding="utf-8")
+    pdf = ARTIFACTS / f"{name}.pdf"
+    result = _chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
+    assert result.returncode == 0 and pdf.is_file(), result.stderr.decode(errors="replace")[-2000:]
+    pages = _pdf_pages(pdf.read_bytes())
+    assert pages, "no page found in the PDF"
+    return pages
+
+
+EXAMPLES = sorted((ROOT / "examples" / "profiles").glob("*.yaml"))
+
+
+def _longest(n: int) -> list[Path]:
+    """The examples whose default Russian report is longest before the appendix (the likeliest to overflow)."""
+    def length(path: Path) -> int:
+        html = render(assess(read_profile(path), as_of="2024-03-01", engine="compiled"), "html", lang="ru")
+        return len(html[:html.index('<details class="appendix"')])
+    return sorted(EXAMPLES, key=length, reverse=True)[:n]
+
+
+def _print_cases() -> list[tuple[Path, str]]:
+    if THOROUGH:
+        return [(p, lang) for p in EXAMPLES for lang in ("en", "ru")]
+    return [(EXAMPLE, "en"), (EXAMPLE, "ru")] + [(p, "ru") for p in _longest(2) if p != EXAMPLE]
+
+
+@pytest.mark.property
+@pytest.mark.parametrize("path,lang", _print_cases() if BROWSER else [], ids=lambda x: getattr(x, "stem", x))
+def test_the_default_report_prints_on_at_most_two_a4_pages(path, lang):
+    """The destinations table starts page two (print CSS), so two pages also means that everything of the first
+    page (outcome, red flags, checklist, screening, where the person is, five questions) is on page one."""
+    a = assess(read_profile(path), as_of="2024-03-01", engine="compiled")
+    html = render(a, "html", lang=lang)
+    assert "#second-page { break-before: page; }" in html
+    pages = _print(html, f"default-{path.stem}-{lang}")
+    assert len(pages) <= 2, (path.stem, lang, len(pages))
+    assert all(abs(w - A4_POINTS[0]) < 2 and abs(h - A4_POINTS[1]) < 2 for w, h in pages)
+
+
+def test_the_full_report_prints_its_appendix_and_the_first_pages_are_the_same(reports):
+    a, _ = reports
+    default = _print(render(a, "html"), "count-default-en")
+    full = _print(render(a, "html", depth="full"), "count-full-en")
+    assert len(default) <= 2 < len(full)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_screenshot_of_the_first_page(lang):
+    """The first printed page as a screen of A4 width (794 CSS pixels): kept for a human to look at."""
+    a = assess(read_profile(EXAMPLE), as_of="2024-03-01", engine="compiled")
+    page = ARTIFACTS / f"first-page-{lang}.html"
+    page.write_text(render(a, "html", lang=lang), encoding="utf-8")
+    shot = ARTIFACTS / f"first-page-{lang}.png"
+    result = _chromium(f"--screenshot={shot}", "--window-size=794,1123", "--hide-scrollbars", page.as_uri())
+    assert result.returncode == 0 and shot.is_file() and shot.stat().st_size > 10_000

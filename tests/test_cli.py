@@ -64,7 +64,7 @@ def assert_clean_error(result: subprocess.CompletedProcess[str], *fragments: str
 
 
 def test_assess_text_report_is_explained_and_cited():
-    result = run_process("assess", str(EXAMPLE), "--as-of", "2024-03-01")  # the installed command itself, once
+    result = run_process("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--depth", "full")  # the installed command itself, once
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "not a legal decision" in out
@@ -72,6 +72,16 @@ def test_assess_text_report_is_explained_and_cited():
     assert "[x] Being persecuted (E3): appears met" in out
     assert "Handbook" in out and "¶¶56-60" in out
     assert "(paragraph number unconfirmed)" in out
+
+
+def test_assess_default_text_report_is_the_first_page_at_80_columns_when_piped():
+    result = run("assess", str(EXAMPLE), "--as-of", "2024-03-01")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 80 and max(map(len, lines)) <= 80
+    assert "not a legal decision" in result.stdout and "APPENDIX" not in result.stdout
+    wide = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--width", "120").stdout.splitlines()
+    assert max(map(len, wide)) > 80 and len(wide) < len(lines)
 
 
 def test_assess_json_is_the_assessment_and_deterministic():

@@ -18,7 +18,7 @@ def assessment():
 
 
 def test_markdown_report_passes_no_html_links_bidi_or_ansi_from_case_data(assessment):
-    out = render(assessment, "markdown")
+    out = render(assessment, "markdown", depth="full")
     assert "religion" in out and "alert(1)" in out  # the value is shown, as text
     for bad in ("<script", "<img", "](javascript:", "javascript:", "\u202e", "\x1b"):
         assert bad not in out, bad
@@ -26,7 +26,7 @@ def test_markdown_report_passes_no_html_links_bidi_or_ansi_from_case_data(assess
 
 
 def test_text_report_passes_no_bidi_override_or_terminal_escape_from_case_data(assessment):
-    out = render(assessment, "text")
+    out = render(assessment, "text", depth="full")
     assert "alert(1)" in out and "\u202e" not in out and "\x1b" not in out
     html = render(assessment, "html")
     assert "<script>alert" not in html and "\u202e" not in html and "\x1b" not in html

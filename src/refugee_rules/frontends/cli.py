@@ -155,9 +155,18 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         from refugee_rules.tasks.timeline import timeline as _timeline
 
         timeline = _timeline(profile, options=options.replace(as_of=result.metadata.as_of))
-    _write(render(result, args.format, lang=options.lang, depth=args.depth, timeline=timeline, detail=options.detail),
-           args.output)
+    _write(render(result, args.format, lang=options.lang, depth=args.depth, timeline=timeline, detail=options.detail,
+                  width=args.width or _terminal_width(args.output)), args.output)
     return 0
+
+
+def _terminal_width(out: str | None) -> int:
+    """The terminal's width when the report goes to a terminal; 80 for a pipe or a file."""
+    import shutil
+
+    if (not out or out == "-") and sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    return 80
 
 
 def _cmd_questions(args: argparse.Namespace) -> int:
@@ -251,8 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--format", choices=FORMATS, default=None,
                    help="default: from the extension of -o (.html, .md, .json, .txt), else text")
     a.add_argument("-o", "--output", help=OUTPUT_HELP)
-    a.add_argument("--depth", choices=DEPTHS, default="full",
-                   help="full: every finding explained; summary: outcome, statuses, open questions")
+    a.add_argument("--depth", choices=DEPTHS, default="summary",
+                   help="summary: the first page (outcome, red flags, checklist, screening, where the person is, five "
+                        "questions) and the destinations table; full: and the appendix of explanations, facts, rules "
+                        "and citations (default: %(default)s)")
+    a.add_argument("--width", type=int, default=None,
+                   help="text line width (default: the terminal's width, 80 when piped or written to a file)")
     a.add_argument("--detail", choices=DETAILS, default="compact",
                    help="JSON: compact (titles, questions, citations in the catalogue, named by hash) or full (inlined)")
     a.set_defaults(run=_cmd_assess)
@@ -547,7 +560,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except RefugeeRulesError as e:
-        print(f"refugee-rules: {e}", file=sys.stderr)
+        from refugee_rules.views.i18n import error_text
+
+        print(f"refugee-rules: {error_text(e, getattr(args, 'lang', 'en'))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,11 +40,19 @@ from refugee_rules.options import LANGUAGES
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 DOMAINS = ("messages", "content")
+PINPOINT_GLOSS = re.compile(r"(.*?) \(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+"""A pinpoint with a gloss in parentheses after it, e.g. ``¶42 (reasonable degree)``: the gloss is translated."""
 
 
 def N_(text: str) -> str:
     """Marks a message for extraction where it is translated later (``_(N_("..."))``)."""
     return text
+
+
+def NP_(context: str, text: str) -> tuple[str, str]:
+    """Marks a message with a context (the same English word in another grammatical gender in Russian: entry
+    "allowed" is разрешён, a stay "allowed" разрешено); translated later with ``pgettext``."""
+    return context, text
 
 
 def po_path(lang: str, domain: str) -> Path:
@@ -132,7 +141,17 @@ def content_texts(book: Any) -> list[ContentText]:
         out.append(ContentText(rule.because, f"{where} (because)"))
         if rule.because_not:
             out.append(ContentText(rule.because_not, f"{where} (because_not)"))
+        for cite in rule.cite:
+            gloss = PINPOINT_GLOSS.fullmatch(cite.pinpoint or "")
+            if gloss:
+                out.append(ContentText(gloss.group(2), f"{where} (pinpoint gloss)"))
     for path, spec in catalogue().items():
+        for value in spec.values:
+            out.append(ContentText(f"value\x04{value}", f"profile.py: {path} (coded value)"))
+        for name, sub in spec.item_fields.items():
+            out.append(ContentText(f"field\x04{name}", f"profile.py: {path}[].{name} (field name)"))
+            for value in sub.values:
+                out.append(ContentText(f"value\x04{value}", f"profile.py: {path}[].{name} (coded value)"))
         if spec.question:
             out.append(ContentText(spec.question, f"profile.py: {path} (question)"))
         elif spec.description:  # the question falls back to the description
@@ -148,57 +167,92 @@ def content_texts(book: Any) -> list[ContentText]:
     return unique
 
 
-def template_messages() -> list[tuple[str, str]]:
-    """(msgid, origin) of every message marked in the report templates and the report's Python code."""
+Msgid = str | tuple[str, str]
+"""A message id: the text, or (singular, plural) for a message with plural forms (``ngettext``); a message with a
+context (``pgettext``) is ``"context\\x04text"``, as gettext itself keys it."""
+
+
+def _key(m: Msgid) -> tuple[Any, str | None]:
+    """(the id Babel's catalog looks up, its context)."""
+    if isinstance(m, tuple):
+        return m[0], None
+    if "\x04" in m:
+        context, text = m.split("\x04", 1)
+        return text, context
+    return m, None
+
+
+def template_messages() -> list[tuple[Msgid, str]]:
+    """(msgid, origin) of every message marked in the report templates and the report's Python code; a plural
+    message (``ngettext``, or ``Lang.n`` in the views) as its (singular, plural) pair."""
     from babel.messages.extract import extract_from_file
 
-    out: list[tuple[str, str]] = []
+    out: list[tuple[Msgid, str]] = []
+
+    def ids(msg: Any, context: str | None = None) -> list[Msgid]:
+        if isinstance(msg, tuple):
+            parts = [m for m in msg if m]
+            return [(parts[0], parts[1])] if len(parts) == 2 else parts
+        return [f"{context}\x04{msg}" if context else msg] if msg else []
+
     opts = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
     for path in sorted(TEMPLATE_DIR.glob("*.j2")):
         for lineno, msg, _comments, _ctx in extract_from_file("jinja2.ext:babel_extract", str(path), options=opts):
-            ids = msg if isinstance(msg, tuple) else (msg,)
-            out.extend((m, f"views/templates/{path.name}:{lineno}") for m in ids if m)
+            out.extend((m, f"views/templates/{path.name}:{lineno}") for m in ids(msg))
     pkg = Path(__file__).resolve().parent.parent
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "n": (1, 2), "NP_": ((1, "c"), 2)}
     for path in [*sorted((pkg / "views").glob("*.py")), *(pkg / "tasks" / f for f in ("questions.py", "compare.py",
                  "walkthrough.py", "timeline.py")), pkg / "frontends" / "cli.py", pkg / "frontends" / "interview.py"]:
-        for lineno, msg, _comments, _ctx in extract_from_file("python", str(path), keywords=keywords):
-            ids = msg if isinstance(msg, tuple) else (msg,)
-            out.extend((m, f"{path.relative_to(pkg).as_posix()}:{lineno}") for m in ids if m)
+        for lineno, msg, _comments, ctx in extract_from_file("python", str(path), keywords=keywords):
+            out.extend((m, f"{path.relative_to(pkg).as_posix()}:{lineno}") for m in ids(msg, ctx))
     return out
 
 
-def missing(lang: str, domain: str, msgids: Iterable[str]) -> list[str]:
-    """The msgids that have no (non-fuzzy) translation in ``lang``."""
+def missing(lang: str, domain: str, msgids: Iterable[Msgid]) -> list[Msgid]:
+    """The msgids that have no (non-fuzzy) translation in ``lang``; a plural message lacks one while any of its
+    plural forms is empty."""
     cat = catalog(lang, domain)
     result = []
     for m in msgids:
-        entry = cat.get(m) if cat is not None else None
-        if entry is None or not entry.string or entry.fuzzy:
+        entry = cat.get(*_key(m)) if cat is not None else None
+        strings = entry.string if entry is not None else ""
+        forms = list(strings) if isinstance(strings, (tuple, list)) else [strings]
+        if entry is None or entry.fuzzy or not all(forms) or isinstance(m, tuple) != isinstance(strings, (tuple, list)):
             result.append(m)
     return list(dict.fromkeys(result))
 
 
-def _update(lang: str, domain: str, entries: list[tuple[str, str]]) -> tuple[int, int]:
-    """Write the catalog with exactly these msgids, keeping every existing translation."""
+def _update(lang: str, domain: str, entries: list[tuple[Msgid, str]]) -> tuple[int, int]:
+    """Write the catalog with exactly these msgids, keeping every existing translation and the header lines a
+    Babel of another version would rewrite (the plural formula, Generated-By)."""
     old = catalog(lang, domain)
     new = Catalog(locale=lang, domain=domain, project="refugee-rules", fuzzy=False)
     new.header_comment = f"# Russian translations for refugee-rules ({domain}).\n# Edit msgstr only; msgids are generated."
     if old is not None:  # no churn in the header when nothing but msgids changed
         new.creation_date = old.creation_date
-    origins: dict[str, list[str]] = {}
+    origins: dict[Msgid, list[str]] = {}
     for msgid, origin in entries:
         origins.setdefault(msgid, []).append(origin)
     filled = 0
     for msgid, where in origins.items():
-        previous = old.get(msgid) if old is not None else None
-        string = previous.string if previous is not None and not previous.fuzzy else ""
-        filled += bool(string)
-        new.add(msgid, string, auto_comments=list(dict.fromkeys(where))[:4])
+        previous = old.get(*_key(msgid)) if old is not None else None
+        string: Any = previous.string if previous is not None and not previous.fuzzy else ""
+        if isinstance(msgid, tuple) and not isinstance(string, (tuple, list)):
+            string = ("", "", "")
+        elif not isinstance(msgid, tuple) and isinstance(string, (tuple, list)):
+            string = ""
+        filled += bool(all(string) if isinstance(string, (tuple, list)) else string)
+        text, context = (msgid, None) if isinstance(msgid, tuple) else _key(msgid)
+        new.add(text, string, auto_comments=list(dict.fromkeys(where))[:4], context=context)
     path = po_path(lang, domain)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
-        write_po(fh, new, width=0, omit_header=False, include_lineno=False, sort_output=False)
+    header = path.read_text(encoding="utf-8").split("\n\n", 1)[0] if path.is_file() else None
+    buf = io.BytesIO()
+    write_po(buf, new, width=0, omit_header=False, include_lineno=False, sort_output=False)
+    text = buf.getvalue().decode("utf-8")
+    if header is not None:
+        text = header + "\n\n" + text.split("\n\n", 1)[1]
+    path.write_text(text, encoding="utf-8")
     catalog.cache_clear()
     translations.cache_clear()
     return filled, len(origins)
@@ -222,3 +276,64 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- validation errors in the worker's language ------------------------------------------------------
+
+_PROBLEMS: tuple[tuple[str, str], ...] = (
+    (r"unknown field; did you mean (?P<name>'[^']*')\?", N_("unknown field; did you mean %(name)s?")),
+    (r"unknown field; allowed here: (?P<names>.*)", N_("unknown field; allowed here: %(names)s")),
+    (r"unknown field", N_("unknown field")),
+    (r"expected an ISO 3166-1 alpha-2 country code such as RU, GE or KZ, got (?P<got>.*?)(?= —|$)",
+     N_("expected a two-letter ISO 3166-1 country code such as RU, GE or KZ, got %(got)s")),
+    (r"Input should be a valid date or datetime[^(—]*", N_("expected a date YYYY-MM-DD ")),
+    (r"Input should be a valid boolean[^(—]*", N_("expected yes or no (true or false) ")),
+    (r"Input should be a valid (?:number|integer)[^(—]*", N_("expected a number ")),
+    (r"Input should be a valid string[^(—]*", N_("expected text ")),
+    (r"Input should be a valid list[^(—]*", N_("expected a list ")),
+    (r"Input should be a valid dictionary[^(—]*", N_("expected a mapping of fields ")),
+    (r"Input should be (?P<values>'[^(—]*?)(?= \(got| —|$)", N_("expected one of %(values)s")),
+    (r"Field required", N_("a required field is missing")),
+    (r"\(got (?P<got>[^)]*)\)", N_("(got %(got)s)")),
+    (r" — or 'unknown' if the client does not know", N_(" — or 'unknown' if the client does not know")),
+    (r"^expected one of: ", N_("expected one of: ")),
+    (r"\(top level\): expected a mapping of profile fields, got (?P<got>\w+)",
+     N_("(top level): expected a mapping of profile fields, got %(got)s")),
+    (r"more than (?P<n>\d+) bytes; a profile may be at most \d+", N_("more than %(n)s bytes; a profile may be at most %(n)s")),
+    (r"not UTF-8 text \(byte (?P<n>\d+)\)", N_("not UTF-8 text (byte %(n)s)")),
+    (r"the document is nested too deeply", N_("the document is nested too deeply")),
+    (r"not valid JSON: .*? at line (?P<line>\d+), column (?P<col>\d+)", N_("not valid JSON at line %(line)s, column %(col)s")),
+    (r"not valid YAML: .*?line (?P<line>\d+), column (?P<col>\d+).*", N_("not valid YAML at line %(line)s, column %(col)s")),
+    (r"not valid YAML: .*", N_("not valid YAML")),
+)
+
+
+def problem_text(problem: str, lang: str = "en") -> str:
+    """One validation problem (``path: what is wrong``) in the worker's language; the path stays as written in
+    the profile, since it is what they must find and edit there."""
+    if lang == "en":
+        return problem
+    _ = gettext_for(check_lang(lang))
+    path, sep, what = problem.partition(": ")
+    if not sep or " " in path.strip("()"):  # no field path in front: the whole line is the message
+        path, what = "", problem
+    out = what
+    for pattern, message in _PROBLEMS:
+        def word(m: re.Match[str], message: str = message) -> str:
+            values = {k: v.replace("' or '", "', '") for k, v in m.groupdict().items()}
+            return _(message) % values if values else _(message)
+        out = re.sub(pattern, word, out)
+    out = re.sub(r"\s+(?=\(|—|$)", " ", out).strip()
+    return f"{path}: {out}" if path else out
+
+
+def error_text(error: Exception, lang: str = "en") -> str:
+    """A library error as the command line prints it, in the worker's language (a profile's problems each
+    worded by :func:`problem_text`)."""
+    from refugee_rules.errors import ProfileError
+
+    if lang == "en" or not isinstance(error, ProfileError):
+        return str(error)
+    _ = gettext_for(check_lang(lang))
+    head = f"{error.source}: " if error.source else ""
+    return head + _("invalid case profile:") + "\n" + "\n".join(f"  - {problem_text(p, lang)}" for p in error.problems)

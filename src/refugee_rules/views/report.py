@@ -2,11 +2,14 @@
 
 ``render(assessment, fmt, lang=..., depth=...)`` gives Markdown, self-contained HTML (inline CSS and
 SVG, autoescaped, printable on A4), plain text or the JSON value itself. The view layer below only
-arranges and translates: the order a worker reads (outcome and disclaimer, stop-points, the elements of
-Article 1A(2), country evidence, destinations, what is still unknown, scope), the labels, and the
-Russian form of texts written in rulesets (their explanation templates re-rendered over the facts the
-assessment records). A text without a translation is shown in English; the catalog tests make sure
-there is none.
+arranges and translates, in the order a caseworker works: a first page (the outcome with its red flags,
+the Article 1A(2) checklist, exclusion and cessation screening, where the person is now, the five
+questions that would settle most), one compact table of the destinations of interest, and, at
+``depth="full"`` (in HTML always, folded), the appendix of explanations, facts, rules and short cites
+with one bibliography. A worker reads the first page before anything else, so nothing on it may need
+the appendix to be understood. The Russian form of texts written in rulesets is their explanation
+templates re-rendered over the facts the assessment records; a text without a translation is shown in
+English, and the catalog tests make sure there is none.
 """
 
 from __future__ import annotations
@@ -27,11 +30,16 @@ from refugee_rules.errors import ProfileError
 from refugee_rules.result.assessment import DISCLAIMER, Assessment, Finding, MissingFact
 from refugee_rules.case.facts import nest
 from refugee_rules.law.templates import NotStated
-from refugee_rules.views.i18n import LANGUAGES, N_, check_lang, country_name, gettext_for
+from refugee_rules.views.i18n import (LANGUAGES, N_, NP_, PINPOINT_GLOSS, check_lang, country_name, gettext_for,
+                                      translations)
 from refugee_rules.views.svg import checklist_svg, timeline_svg
 
 FORMATS = ("json", "markdown", "text", "html")
 DEPTHS = ("summary", "full")
+"""summary: the first page and the destinations table (the default); full: and the appendix."""
+TEXT_WIDTH = 80
+"""The text report's width when nothing else is known (a pipe, a file)."""
+FIRST_QUESTIONS = 5
 REQUIREMENT_LABELS = {
     "visa_free": N_("visa-free entry"), "visa_on_arrival": N_("a visa on arrival"),
     "eta": N_("an electronic travel authorisation"), "e_visa": N_("an e-visa (or electronic authorisation)"),
@@ -57,6 +65,15 @@ ANSWER_LABEL: dict[tuple[str, str], str] = {
     ("report", "reported"): N_("reported"), ("report", "not_reported"): N_("not reported for this person"),
 }
 """The words of every answer, by kind (rules/kinds.py); an open answer of any kind is 'undetermined'."""
+TABLE_WORD = {
+    ("entry", "allowed"): NP_("entry", "allowed"), ("entry", "refused"): NP_("entry", "REFUSED"),
+    ("entry", "visa_required"): NP_("entry", "visa required"),
+    ("stay", "allowed"): NP_("stay", "allowed"), ("stay", "not_allowed"): NP_("stay", "not allowed"),
+    ("stay", "exceeded"): NP_("stay", "EXCEEDED"),
+    ("residence", "open"): NP_("residence", "open"), ("residence", "closed"): NP_("residence", "closed"),
+    ("residence", "conditions_not_shown"): NP_("residence", "conditions not shown"),
+}
+"""The answers as a column of the destinations table words them (the column names the kind)."""
 TONE_MARK = {"good": "[x]", "warning": "[!]", "caution": "[~]", "neutral": "[-]", "open": "[?]"}
 SCREENING_LABEL = {"applies": N_("a clause appears to apply"), "does_not_apply": N_("no clause appears to apply"),
                    "not_screened": N_("not screened")}
@@ -75,6 +92,8 @@ LEGEND = (
     (N_("[-]"), N_("neither: not met, does not apply, not reported for this person")),
     (N_("[?]"), N_("open: the stated facts or the sources do not settle it (not screened, undetermined)")),
 )
+LEGEND_SHORT = (("good", N_("good news")), ("warning", N_("warning")), ("caution", N_("hurdle or doubt")),
+                ("neutral", N_("neither")), ("open", N_("open")))
 OUTCOME_LABEL = {
     "likely_meets": N_("Likely meets the refugee definition (on the stated facts)"),
     "inclusion_met_screening_open": N_("Inclusion appears met on the stated facts; exclusion not screened"),
@@ -85,11 +104,48 @@ OUTCOME_LABEL = {
 GROUP_TITLE = {
     "article_1a2": N_("Article 1A(2): the elements of the refugee definition"),
     "article_1a2_nexus": N_("Article 1A(2): the Convention grounds"),
+    "cessation": N_("Cessation (Article 1C)"),
+    "exclusion": N_("Exclusion and the other stop-points (Articles 1D, 1E, 1F)"),
+    "consequences": N_("Consequences: protection against refoulement (Article 33)"),
+    "military_service": N_("Military service: draft evasion and desertion (UNHCR GIP No. 10)"),
+    "country_evidence": N_("Country evidence: items the caseworker may accept for this case"),
+    "eu_layer": N_("EU layer: the Qualification Directive"),
 }
 STOP_KIND = {"exclusion": N_("exclusion"), "cessation": N_("cessation"), "other": N_("other")}
 BRANCH_STATE = {"failed": N_("did not hold"), "undetermined": N_("could not be decided"),
                 "not_in_force": N_("not in force on the as-of date")}
 MARK = {"met": "[x]", "not_met": "[ ]", "undetermined": "[?]"}
+DATASET_FIELD = {"requirement": N_("the requirement in force"), "passport": N_("the passport that gives it"),
+                 "snapshot": N_("the snapshot read"), "since": N_("listed unchanged since"),
+                 "days": N_("visa-free days"), "raw": N_("the requirement as published")}
+SOURCE_SHORT = {
+    "convention-1951": N_("Convention"), "protocol-1967": N_("Protocol"), "unhcr-handbook-2019": N_("Handbook"),
+    "unhcr-gip-10": N_("GIP 10"), "unhcr-gip-4": N_("GIP 4"), "qd-2011-95": N_("QD 2011/95/EU"),
+    "cjeu-shepherd": N_("CJEU Shepherd"), "cjeu-ez": N_("CJEU EZ"), "passport-index-dataset": N_("Passport Index"),
+    "ucl-ssees-2022-ruseishvili": N_("UCL SSEES 2022"), "mmc-2024-matusevich": N_("MMC 2024"),
+    "wikipedia-russian-emigration-2022": N_("Wikipedia 2022"), "maddie-2022-flee-conscription": N_("Maddie 2022"),
+    "ovdinfo-2023-storyev": N_("OVD-Info 2023"),
+}
+"""Short cites (the bibliography names each in full); a source not listed is cited by its id."""
+SOURCE_TITLE = {
+    "convention-1951": N_("Convention relating to the Status of Refugees (1951)"),
+    "protocol-1967": N_("Protocol relating to the Status of Refugees (1967)"),
+    "unhcr-handbook-2019": N_("UNHCR Handbook on Procedures and Criteria for Determining Refugee Status, "
+                              "HCR/1P/4/ENG/REV.4 (reissued February 2019)"),
+    "unhcr-gip-10": N_("UNHCR Guidelines on International Protection No. 10: Claims to Refugee Status related to "
+                       "Military Service, HCR/GIP/13/10/Corr. 1"),
+    "unhcr-gip-4": N_("UNHCR Guidelines on International Protection No. 4: Internal Flight or Relocation "
+                      "Alternative, HCR/GIP/03/04"),
+}
+"""The instruments and UNHCR texts cited under a Russian title (the Russian catalog holds it): the Convention's and
+the Protocol's are their official UN titles; the Handbook's and the Guidelines' follow UNHCR's Russian naming of them
+and keep the English document symbols (not checked against the Russian editions). Other sources keep their original
+titles, the names a reader searches for."""
+PINPOINT_WORDS = ((r"\bArts?\b", N_("Art")), (r"\bfirst paragraph\b", N_("first paragraph")),
+                  (r"\bsecond paragraph\b", N_("second paragraph")), (r"\bproviso\b", N_("proviso")),
+                  (r"\bstateless persons\b", N_("stateless persons")))
+_DATASET_PINPOINT = re.compile(r"requirements\.csv\.gz: the row for the passport named in the note, destination "
+                               r"([A-Z]{2}), at the latest snapshot on or before the as-of date")
 
 
 def open_questions(assessment: Assessment) -> list[tuple[MissingFact, list[str]]]:
@@ -119,9 +175,66 @@ class Lang:
         check_lang(self.code)
         self._ = gettext_for(self.code, "messages")
         self.t = gettext_for(self.code, "content")
+        self.n = translations(self.code, "messages").ngettext
+        self.p = translations(self.code, "messages").pgettext
+
+    def short_source(self, source: str) -> str:
+        """The short name a citation uses; the bibliography gives the full title."""
+        return self._(SOURCE_SHORT[source]) if source in SOURCE_SHORT else source
+
+    def source_title(self, source: str, title: str) -> str:
+        """A source's full title: its official Russian title where one exists; otherwise the original, which is
+        the name a reader searches for."""
+        return self._(SOURCE_TITLE[source]) if self.code != "en" and source in SOURCE_TITLE else title
+
+    def pinpoint(self, pinpoint: str) -> str:
+        """A pinpoint in the report's language: the numbers kept as cited, the abbreviations and the gloss in
+        parentheses translated (the gloss from the content catalog, where the ruleset wrote it)."""
+        if self.code == "en":
+            return pinpoint
+        m = _DATASET_PINPOINT.fullmatch(pinpoint)
+        if m:
+            return self._("requirements.csv.gz: the row for the passport named in the note, destination %(code)s, "
+                          "at the latest snapshot on or before the as-of date") % {"code": m.group(1)}
+        base, gloss = pinpoint, ""
+        m = PINPOINT_GLOSS.fullmatch(pinpoint)
+        if m:
+            base, gloss = m.group(1), m.group(2)
+        for english, words in PINPOINT_WORDS:
+            base = re.sub(english, self._(words), base)
+        return base + (f" ({self.t(gloss)})" if gloss else "")
 
     def country(self, code: Any) -> str:
         return country_name(code, self.code)
+
+    def coded(self, value: Any) -> str:
+        """A coded value of the profile (an enum word such as ``political_opinion``) in the report's language."""
+        text = str(value)
+        if self.code == "en":
+            return text
+        translated = translations(self.code, "content").pgettext("value", text)
+        return translated
+
+    def field(self, name: str) -> str:
+        """The name of a field of a listed item (``kind``, ``stage`` of a legal case) in the report's language."""
+        if self.code == "en":
+            return name
+        return translations(self.code, "content").pgettext("field", name)
+
+    def fact_label(self, path: str) -> str:
+        """A fact as a report names it: its path in English (what a developer searches for); in Russian the
+        question it answers, from the content catalog (a path is not Russian)."""
+        if self.code == "en":
+            return path
+        from refugee_rules.case.facts import fact_specs
+
+        if path.startswith("passport_index.") and path.count(".") == 2:
+            _prefix, code, name = path.split(".")
+            return self._("Passport Index dataset, %(country)s: %(field)s") % {
+                "country": self.country(code), "field": self._(DATASET_FIELD.get(name, name))}
+        spec = fact_specs().get(path)
+        text = (spec.question or spec.description) if spec is not None else ""
+        return self.t(text).rstrip("?. ") if text else path
 
     def yes_no(self, value: Any) -> str:
         if isinstance(value, bool):
@@ -141,12 +254,36 @@ class Lang:
                 return self._("none")
             if kind == "list" and element == "country":
                 return self.country(v)
-            return ", ".join(self.value("", x) for x in v)
+            return ", ".join(self.value(path + "[]" if kind == "list" else "", x) if not isinstance(x, dict)
+                             else self._item(spec, x) for x in v)
         if isinstance(v, dict):
-            return "{" + ", ".join(f"{k}: {self.value('', x)}" for k, x in v.items()) + "}"
+            return self._item(spec, v)
         if kind == "country":
             return self.country(v)
+        if kind == "enum" or (kind is None and path.endswith("[]") and catalogue().get(path[:-2]) is not None
+                              and catalogue()[path[:-2]].values and str(v) in catalogue()[path[:-2]].values):
+            return self.coded(v)
         return str(v)
+
+    def _item(self, spec: Any, item: dict[str, Any]) -> str:
+        """One listed item (a legal case, a visa): its fields named and their coded values in the report's language;
+        free text (a charge as stated) as written."""
+        fields = spec.item_fields if spec is not None else {}
+        parts = []
+        for k, x in item.items():
+            sub = fields.get(k)
+            if isinstance(x, bool):
+                shown = self.yes_no(x)
+            elif sub is not None and sub.kind == "enum":
+                shown = self.coded(x)
+            elif sub is not None and sub.kind == "country":
+                shown = self.country(x)
+            elif isinstance(x, list):
+                shown = ", ".join(self.coded(y) if sub is not None and sub.values else str(y) for y in x)
+            else:
+                shown = str(x)
+            parts.append(f"{self.field(k)}: {shown}")
+        return "{" + ", ".join(parts) + "}"
 
     def citation(self, c: Any) -> str:
         text = c.source_title
@@ -165,6 +302,29 @@ class Lang:
 
 
 # --- explanations in the report's language ----------------------------------------------------------
+
+
+class _Coded(str):
+    """A code (``forced_conscription``) that reads as its translation and compares, hashes and sorts as the code."""
+
+    code: str
+
+    def __new__(cls, code: str, shown: str) -> _Coded:
+        self = super().__new__(cls, shown)
+        self.code = code
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return self.code == (other.code if isinstance(other, _Coded) else other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __lt__(self, other: object) -> bool:
+        return self.code < (other.code if isinstance(other, _Coded) else other)  # type: ignore[operator]
 
 
 class _NotStatedRu(ChainableUndefined):
@@ -204,7 +364,23 @@ class View:
             facts.update({x.path: x.value for x in f.facts_used})
             for b in getattr(f, "branches_not_held", []) or []:
                 facts.update({x.path: x.value for x in b.facts})
+        if lang != "en":
+            facts = {path: self._coded_fact(path, value) for path, value in facts.items()}
         self.context = nest(facts)
+
+    def _coded_fact(self, path: str, value: Any) -> Any:
+        """A coded fact value for the Russian explanation templates: it prints translated and still compares
+        equal to its code, so a template's conditions read it as before."""
+        from refugee_rules.case.facts import catalogue
+
+        spec = catalogue().get(path)
+        if spec is None or not spec.values:
+            return value
+        if isinstance(value, str):
+            return _Coded(value, self.L.coded(value))
+        if isinstance(value, list):
+            return [_Coded(v, self.L.coded(v)) if isinstance(v, str) else v for v in value]
+        return value
 
     # the rule book is needed only to re-render explanations in another language
     def _rules(self) -> Any:
@@ -239,24 +415,32 @@ class View:
         return text
 
     def stay(self, stay: Any) -> str:
-        _ = self.L._
-        unit = {"years": _("year(s)"), "months": _("month(s)"), "days": _("day(s)")}[stay.unit]
-        text = _("limit %(n)s %(unit)s") % {"n": stay.limit, "unit": unit}
+        _, n = self.L._, self.L.n
+        text = {"years": n("limit %(n)d year", "limit %(n)d years", stay.limit),
+                "months": n("limit %(n)d month", "limit %(n)d months", stay.limit),
+                "days": n("limit %(n)d day", "limit %(n)d days", stay.limit)}[stay.unit] % {"n": stay.limit}
         if stay.days_left is not None:
-            text += "; " + (_("exceeded by %(days)s days since %(date)s") % {"days": -stay.days_left, "date": stay.ends}
-                            if stay.exceeded else _("%(used)s days used, %(left)s days left (until %(date)s)")
-                            % {"used": stay.days_used, "left": stay.days_left, "date": stay.ends})
+            text += "; " + (n("exceeded by %(days)d day since %(date)s", "exceeded by %(days)d days since %(date)s",
+                              -stay.days_left) % {"days": -stay.days_left, "date": stay.ends}
+                            if stay.exceeded else n("%(used)d days used, %(left)d day left (until %(date)s)",
+                                                    "%(used)d days used, %(left)d days left (until %(date)s)",
+                                                    stay.days_left)
+                            % {"used": stay.days_used or 0, "left": stay.days_left, "date": stay.ends})
         elif stay.since is None:
             text += "; " + _("arrival date not stated")
         return text
 
     def tone(self, f: Any) -> str:
+        return self.tone_of(f.kind, f.answer, getattr(f, "adverse", False))
+
+    @staticmethod
+    def tone_of(kind: str, answer: str, adverse: bool = False) -> str:
         from refugee_rules.law.kinds import KINDS
 
-        if f.kind not in KINDS:
+        if kind not in KINDS:
             return "open"
-        tone = KINDS[f.kind].tone(f.answer)
-        return "caution" if tone == "good" and getattr(f, "adverse", False) else tone
+        tone = KINDS[kind].tone(answer)
+        return "caution" if tone == "good" and adverse else tone
 
     def mark(self, f: Any) -> str:
         return TONE_MARK[self.tone(f)]
@@ -340,10 +524,10 @@ class View:
                 text = " ".join(_rule_env(self.lang).from_string(translated).render(**self.context).split())
                 if text and text not in sentences:
                     sentences.append(text)
-        else:
+        if not sentences:  # undetermined, or an answer derived from facts not stated (a route's conditions)
             if f.missing_facts:
                 sentences.append(_("Not determined on the stated facts; still needed: %(facts)s.")
-                                 % {"facts": ", ".join(m.path for m in f.missing_facts)})
+                                 % {"facts": self.fact_labels(f.missing_facts)})
             elif f.role == "regime":
                 sentences.append(_("Not covered by the sources for this person on the as-of date: "
                                    "no reported rule decides it."))
@@ -359,8 +543,7 @@ class View:
             if note.code == "unconfirmed_pinpoint":
                 out.append(_("Some paragraph numbers cited here are not yet confirmed against the primary text."))
             elif note.code == "stale_source":
-                out.append(_("Rule %(rule)s rests on a source of %(date)s, more than %(days)s days before the as-of "
-                             "date: verify the current rules.") % {"rule": note.rule, "date": note.date, "days": note.days})
+                continue  # one line at the top of the report says so (View.sourced_line), not a note per finding
             elif note.code == "sources_conflict":
                 others = "; ".join(f"{t(c.title)} ({self.answer(c)})" for c in f.conflicts)
                 text = _("The sources conflict on this point; see also: %(findings)s.") % {"findings": others}
@@ -396,12 +579,13 @@ class View:
         return self.L.t(text)
 
     def facts(self, f: Any) -> list[tuple[str, str]]:
-        return [(x.path, self.L.value(x.path, x.value)) for x in f.facts_used]
+        return [(self.L.fact_label(x.path), self.L.value(x.path, x.value)) for x in f.facts_used]
 
     def branches(self, f: Any) -> list[dict[str, Any]]:
         return [
             {"rule": b.rule, "state": self.L._(BRANCH_STATE.get(b.state, b.state)),
-             "facts": [(x.path, self.L.value(x.path, x.value)) for x in b.facts], "missing": list(b.missing)}
+             "facts": [(self.L.fact_label(x.path), self.L.value(x.path, x.value)) for x in b.facts],
+             "missing": [self.L.fact_label(m) for m in b.missing]}
             for b in getattr(f, "branches_not_held", []) or []
         ]
 
@@ -451,7 +635,32 @@ class View:
         return out
 
     def destination_notes(self) -> list[str]:
-        return list(getattr(self.a, "destination_notes", None) or [])
+        """The notes on the scope of destinations, worded again in the report's language (the assessment
+        writes them in English)."""
+        notes = list(getattr(self.a, "destination_notes", None) or [])
+        if self.lang == "en":
+            return notes
+        out = []
+        for note in notes:
+            if note.startswith("No destination of interest is given and where the person is now is not known"):
+                out.append(self._("No destination of interest is given and where the person is now is not known: only "
+                                  "the Russian side (documents and exit) is answered. Add `destinations:` or "
+                                  "`location.country`, or ask for all destinations."))
+            elif m := _NOTE_HERE_ONLY.match(note):
+                out.append(self._("No destinations of interest are given: answered for where the person is now "
+                                  "(%(country)s) only. Add `destinations:` to the profile, or ask for all "
+                                  "destinations.") % {"country": self.L.country(m.group(1))})
+            elif m := _NOTE_NOT_COVERED.match(note):
+                out.append(self._("%(country)s: not covered by the sources (no regime is encoded for it). Covered "
+                                  "destinations: %(covered)s.") % {"country": self.L.country(m.group(1)),
+                                                                   "covered": m.group(2)})
+            else:
+                out.append(note)
+        return out
+
+    def engine(self) -> str:
+        return {"durable": "durable-rules", "compiled": self._("compiled rules")}.get(self.a.metadata.engine,
+                                                                                     self.a.metadata.engine)
 
     def evidence(self) -> list[dict[str, Any]]:
         """Country-evidence items relied on, wherever the assessment carries them (all fields optional)."""
@@ -485,9 +694,240 @@ class View:
     def questions(self) -> list[tuple[MissingFact, list[str]]]:
         return open_questions(self.a)
 
+    # --- the first page ------------------------------------------------------------------------
+
+    def checklist(self) -> list[Finding]:
+        """The elements of Article 1A(2) and the definition itself, in ruleset order."""
+        return [f for f in self.a.findings if f.role in ("element", "inclusion") and f.group.startswith("article_1a2")]
+
+    def screening_rows(self) -> list[Finding]:
+        """The exclusion and cessation clauses (1C, 1D, 1E, 1F): a raised one first, then the open ones."""
+        rows = [f for f in self.a.findings if f.group in ("exclusion", "cessation") and f.role == "element"]
+        order = {"warning": 0, "open": 1}
+        return sorted(rows, key=lambda f: order.get(self.tone(f), 2))
+
+    def origin_risks(self) -> list[Finding]:
+        """Risks flagged in the country of nationality: what the claim rests on, not where the person may go."""
+        here = {d.code for d in self.a.destinations}
+        return [f for f in self.a.findings if f.kind == "risk" and f.answer == "flagged" and f.group.startswith("regime:")
+                and f.group.split(":", 1)[1] not in here]
+
+    def here(self) -> dict[str, Any] | None:
+        """Where the person is now, as a row of the destinations table (None when the profile does not say)."""
+        return next((row for row in self.destination_rows() if row["here"]), None)
+
+    def here_risks(self) -> list[Finding]:
+        d = next((d for d in self.a.destinations if d.here), None)
+        return [f for f in self.a.findings if d is not None and f.id in d.risks_flagged]
+
+    def here_risk_text(self) -> str:
+        """The risks where the person is now; those already listed among the red flags only counted."""
+        risks = self.here_risks()
+        flagged = {f.finding for f in self.a.outcome.red_flags if f.code == "risk_here"}
+        if all(f.id in flagged for f in risks):
+            return self.L.n("%(count)d, listed under the red flags", "%(count)d, listed under the red flags",
+                            len(risks)) % {"count": len(risks)}
+        return self.titles(risks)
+
+    def top_questions(self, n: int = FIRST_QUESTIONS) -> list[Any]:
+        """The first ``n`` questions of the questions API (tasks/questions.py owns the order)."""
+        from refugee_rules.tasks.questions import questions
+
+        return questions(self.a, lang=self.lang)[:n]
+
+    def question_count(self) -> int:
+        return len(self.questions())
+
+    def settles(self, count: int) -> str:
+        return self.L.n("bears on %(count)d finding", "bears on %(count)d findings", count) % {"count": count}
+
+    _KIND_ORDER = {"warning": 0, "good": 1, "caution": 2, "neutral": 3, "open": 4}
+
+    def _cell(self, findings: list[Finding], kind: str) -> dict[str, Any]:
+        """One kind of a destination in one cell: a warning first (a ban, a stay exceeded), then good news (an
+        open route), then a hurdle; open when nothing decides it."""
+        mine = [f for f in findings if f.kind == kind and self.decided(f)]
+        if not mine:
+            text = self.L._(STATUS_LABEL["undetermined"]) if any(f.kind == kind for f in findings) else self.L._(
+                "no source")
+            return {"text": text, "tone": "open", "mark": TONE_MARK["open"], "finding": None}
+        best = min(mine, key=lambda f: self._KIND_ORDER[self.tone(f)])
+        tone = self.tone(best)
+        word = TABLE_WORD.get((kind, best.answer))
+        return {"text": self.L.p(*word) if word else self.answer_label(kind, best.answer), "tone": tone,
+                "mark": TONE_MARK[tone], "finding": best}
+
+    def destination_rows(self) -> list[dict[str, Any]]:
+        """The compact table: per destination of interest, entry / stay / residence / risks and the date the
+        rules behind it were last sourced."""
+        rows = []
+        for d in self.a.destinations:
+            findings = [f for f in self.a.findings if f.id in set(d.findings) or f.destination == d.code]
+            if d.entry:
+                tone, word = self.tone_of("entry", d.entry), TABLE_WORD.get(("entry", d.entry))
+                entry = {"text": self.L.p(*word) if word else self.answer_label("entry", d.entry), "tone": tone,
+                         "mark": TONE_MARK[tone]}
+            else:
+                entry = self._cell(findings, "entry")
+            stay = self._cell(findings, "stay")
+            if d.stay is not None and d.stay.days_left is not None:
+                stay["text"] += " (" + (self.L.n("%(days)d day over", "%(days)d days over", -d.stay.days_left)
+                                        % {"days": -d.stay.days_left} if d.stay.exceeded else
+                                        self.L.n("%(days)d day left", "%(days)d days left", d.stay.days_left)
+                                        % {"days": d.stay.days_left}) + ")"
+            flagged = [f for f in findings if f.kind == "risk" and f.answer == "flagged"]
+            open_risks = [f for f in findings if f.kind == "risk" and not self.decided(f)]
+            if flagged:
+                risks = {"text": self.L.n("%(count)d flagged", "%(count)d flagged", len(flagged)) % {"count": len(flagged)},
+                         "tone": "warning", "mark": TONE_MARK["warning"]}
+            elif open_risks:
+                risks = {"text": self.L.n("%(count)d open", "%(count)d open", len(open_risks)) % {"count": len(open_risks)},
+                         "tone": "open", "mark": TONE_MARK["open"]}
+            else:
+                risks = {"text": self._("none reported"), "tone": "neutral", "mark": TONE_MARK["neutral"]}
+            sourced = self._sourced(findings)
+            rows.append({"code": d.code, "name": self.L.country(d.code), "here": d.here, "covered": d.covered,
+                         "entry": entry, "stay": stay, "residence": self._cell(findings, "residence"), "risks": risks,
+                         "sourced": sourced.isoformat() if sourced else "—", "stale": d.stale,
+                         "dataset_only": d.dataset_only,
+                         "stay_detail": self.answer(stay["finding"]) if stay["finding"] is not None else stay["text"]})
+        return rows
+
+    def _sourced(self, findings: list[Finding]) -> Any:
+        days = [x.reported for f in findings for x in f.dates if x.reported and x.reported <= self.a.metadata.as_of]
+        return max(days) if days else None
+
+    def sourced(self) -> dict[str, Any] | None:
+        """The one line on how current the regime rules are: the newest and the oldest source they rest on, and
+        whether any is past the staleness threshold (in place of a note on every finding)."""
+        regime = [f for f in self.a.findings if f.role == "regime" or f.group.startswith("regime:")]
+        days = sorted(x.reported for f in regime for x in f.dates if x.reported and x.reported <= self.a.metadata.as_of)
+        if not days:
+            return None
+        stale = [n for f in regime for n in f.notes if n.code == "stale_source"]
+        return {"last": days[-1].isoformat(), "oldest": days[0].isoformat(),
+                "age": (self.a.metadata.as_of - days[0]).days, "stale": bool(stale)}
+
+    def sourced_line(self) -> str:
+        s = self.sourced()
+        if s is None:
+            return ""
+        text = self._("Regime rules last sourced on %(last)s (oldest source %(oldest)s).") % s
+        if s["stale"]:
+            text += " " + self._("Some rest on sources older than the staleness threshold: verify the current rules "
+                                 "before relying on them.")
+        return text
+
+    def red_flags_first_page(self) -> list[tuple[str, str]]:
+        """The red flags as (mark, text), the stale-source flags of every destination folded into one line."""
+        out = [(TONE_MARK["warning"], text) for flag, text in zip(self.a.outcome.red_flags, self.red_flags())
+               if flag.code != "stale_source"]
+        stale = [flag for flag in self.a.outcome.red_flags if flag.code == "stale_source"]
+        if stale:
+            days = max(f.days or 0 for f in stale)
+            out.append((TONE_MARK["warning"], self.L.n(
+                "Rules for %(countries)s rest on sources up to %(days)d day old: verify the current rules",
+                "Rules for %(countries)s rest on sources up to %(days)d days old: verify the current rules", days)
+                % {"countries": ", ".join(self.L.country(f.destination) for f in stale), "days": days}))
+        return out
+
+    def page_head(self) -> str:
+        ref = self.a.metadata.case_ref
+        return ((self._("Case %(ref)s") % {"ref": ref} + " · ") if ref else "") + self._("as of %(date)s") % {
+            "date": self.a.metadata.as_of}
+
+    def page_foot(self) -> str:
+        return self._("Adviser") + ": ____________________   " + self._("Date") + ": ____________"
+
+    @staticmethod
+    def css_string(text: str) -> Markup:
+        """Text as a CSS string literal: every character but letters, digits, spaces and a few marks escaped
+        (``\\HEX``), so case data in a page margin can neither end the string nor the style sheet."""
+        out = []
+        for ch in plain(text):
+            out.append(ch if ch.isalnum() or ch in " .,:;·-_()/" else f"\\{ord(ch):x} ")
+        return Markup('"' + "".join(out) + '"')
+
+    def titles(self, findings: list[Finding]) -> str:
+        return "; ".join(self.title(f) for f in findings)
+
+    def of_open(self, shown: int, total: int) -> str:
+        return self.L.n("%(shown)d of %(total)d open question", "%(shown)d of %(total)d open questions", total) % {
+            "shown": shown, "total": total}
+
+    def fact_labels(self, missing: Any) -> str:
+        paths = [m if isinstance(m, str) else m.path for m in missing]
+        return ("; " if self.lang != "en" else ", ").join(self.L.fact_label(p) for p in paths)
+
+    def screening_items(self) -> list[tuple[str, str, str]]:
+        """The clauses of 1C-1F on few lines, as (tone, mark, text): a clause that appears to apply in full, the
+        others grouped by answer under their article numbers."""
+        out: list[tuple[str, str, str]] = []
+        groups: dict[tuple[str, str], list[str]] = {}
+        for f in self.screening_rows():
+            tone = self.tone(f)
+            if tone == "warning":
+                out.append((tone, self.mark(f), f"{self.title(f)}: {self.answer(f)}"))
+                continue
+            code = _CLAUSE.search(f.title)
+            label = code.group(0) if code else self.title(f)
+            key = (tone, self.answer(f))
+            if label not in groups.setdefault(key, []):
+                groups[key].append(label)
+        for (tone, answer), labels in groups.items():
+            out.append((tone, TONE_MARK[tone], f"{answer}: {', '.join(labels)}"))
+        return out
+
+    def screening_lines(self) -> list[tuple[str, str]]:
+        return [(mark, text) for _tone, mark, text in self.screening_items()]
+
+    def table_lines(self, width: int = TEXT_WIDTH) -> list[str]:
+        """The destinations table in plain text, every cell wrapped inside its column, no line wider than width."""
+        _ = self._
+        head = [_("Destination"), _("Entry"), _("Stay"), _("Residence"), _("Risks"), _("Sourced")]
+        rows = []
+        for r in self.destination_rows():
+            name = r["name"] + (" *" if r["here"] else "")
+            rows.append([name] + [f'{r[k]["mark"]} {r[k]["text"]}' for k in ("entry", "stay", "residence", "risks")]
+                        + [r["sourced"]])
+        return _table([head, *rows], width) + ([("  * " + _("where the person is now"))]
+                                              if any(r["here"] for r in self.destination_rows()) else [])
+
+    def legend_line(self) -> list[tuple[str, str]]:
+        return [(TONE_MARK[t], self._(w)) for t, w in LEGEND_SHORT]
+
+    @property
+    def _(self) -> Callable[[str], str]:
+        return self.L._
+
+    # --- short cites and one bibliography ------------------------------------------------------------
+
+    def short_cite(self, c: Any) -> str:
+        """A citation as the appendix writes it: the source's short name, the pinpoint (in Russian with its
+        abbreviations and gloss translated), and the quote verbatim; the full title is in the bibliography."""
+        text = self.L.short_source(c.source)
+        if c.pinpoint:
+            text += " " + self.L.pinpoint(c.pinpoint)
+            if not c.confirmed:
+                text += " (" + self._("paragraph number unconfirmed") + ")"
+        if c.quote:
+            text += f': "{c.quote}"'
+        return text
+
+    def bibliography(self) -> list[tuple[str, str]]:
+        """Every source the findings cite, once: (short name, full title in the report's language)."""
+        seen: dict[str, str] = {}
+        for f in self.a.findings:
+            for c in f.citations:
+                seen.setdefault(c.source, c.source_title)
+        for e in self.a.evidence:
+            for c in e.citations:
+                seen.setdefault(c.source, c.source_title)
+        return sorted(((self.L.short_source(s), self.L.source_title(s, t)) for s, t in seen.items()),
+                      key=lambda x: x[0].lower())
+
     def checklist_svg(self) -> str:
-        items = [(self.title(f), f.answer, self.answer(f)) for f in self.a.findings
-                 if f.role in ("element", "inclusion") and f.group.startswith("article_1a2")]
+        items = [(self.title(f), f.answer, self.answer(f)) for f in self.checklist()]
         return checklist_svg(items, self.L._("Article 1A(2): the elements of the refugee definition"))
 
     def timeline_svgs(self) -> list[tuple[str, str]]:
@@ -495,6 +935,59 @@ class View:
             return []
         return [(self.L.group_title(f"regime:{d.destination}"), timeline_svg(d, self))
                 for d in self.timeline.destinations if d.rows]
+
+
+_NOTE_HERE_ONLY = re.compile(r"No destinations of interest are given: answered for where the person is now \((\w+)\)")
+_NOTE_NOT_COVERED = re.compile(r"(\w+): not covered by the sources \(no regime is encoded for it\)\. "
+                               r"Covered destinations: (.*)\.$")
+_CLAUSE = re.compile(r"\b1[A-F](?:\(\w+\))?")
+
+
+def _table(rows: list[list[str]], width: int) -> list[str]:
+    """Rows of cells as fixed-width text: each column gets its natural width, shrunk (widest first) until the
+    table fits, and cells wrap inside their column."""
+    import textwrap
+
+    cols = len(rows[0])
+    gap, indent = 2, 2
+    natural = [max(len(r[i]) for r in rows) for i in range(cols)]
+    widths = list(natural)
+    floor = [min(natural[i], max(6, max((len(w) for r in rows for w in r[i].split()), default=6))) for i in range(cols)]
+    while sum(widths) + gap * (cols - 1) + indent > width:
+        i = max(range(cols), key=lambda j: widths[j] - floor[j])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+    out = []
+    for n, row in enumerate(rows):
+        cells = [textwrap.wrap(c, widths[i], break_long_words=True) or [""] for i, c in enumerate(row)]
+        for k in range(max(len(c) for c in cells)):
+            line = (" " * gap).join((c[k] if k < len(c) else "").ljust(widths[i]) for i, c in enumerate(cells))
+            out.append((" " * indent + line).rstrip())
+        if n == 0:
+            out.append(" " * indent + (" " * gap).join("-" * w for w in widths))
+    return out
+
+
+_BULLET = re.compile(r"^(\s*)(\[.\] |\d+\. |- |\* )?")
+
+
+def wrap(text: str, width: int) -> str:
+    """Each line of a text report wrapped at ``width``, continuation lines indented under the line's text (after
+    its mark, number or bullet); lines that fit are left alone."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        m = _BULLET.match(line)
+        lead, bullet = (m.group(1), m.group(2) or "") if m else ("", "")
+        hang = lead + " " * (len(bullet) if bullet else 2 if lead or ":" in line[:40] else 0)
+        out.extend(textwrap.wrap(line, width, initial_indent="", subsequent_indent=hang, break_long_words=False,
+                                 break_on_hyphens=False, drop_whitespace=True) or [""])
+    return "\n".join(out)
 
 
 # --- rendering -----------------------------------------------------------------------------------------
@@ -538,9 +1031,12 @@ def _env(lang: str, html: bool, markdown: bool = False) -> Environment:
     return env
 
 
-def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth: str = "full",
-           book: Any = None, timeline: Any = None, detail: str = "compact") -> str:
-    """The report in one format (json, markdown, text, html), language (en, ru) and depth (summary, full).
+def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth: str = "summary",
+           book: Any = None, timeline: Any = None, detail: str = "compact", width: int | None = None) -> str:
+    """The report in one format (json, markdown, text, html), language (en, ru) and depth (summary: the first
+    page and the destinations table; full: and the appendix; HTML carries the appendix folded at summary).
+
+    ``width`` is the text report's line width (default 80; the command line passes the terminal's).
 
     ``book`` is the rule book the assessment was made with (default: the built-in rulesets), used only to
     re-render rule explanations in another language; ``timeline`` (see :func:`report.timeline.timeline`)
@@ -555,9 +1051,11 @@ def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth
     check_lang(lang)
     view = View(assessment, lang, depth, book, timeline)
     template = {"markdown": "markdown.j2", "text": "text.j2", "html": "html.j2"}[fmt]
-    return _env(lang, fmt == "html", fmt == "markdown").get_template(template).render(
-        a=assessment, v=view, L=view.L, mark=MARK, summary=(depth == "summary"),
+    width = TEXT_WIDTH if width is None else max(40, int(width))
+    out = _env(lang, fmt == "html", fmt == "markdown").get_template(template).render(
+        a=assessment, v=view, L=view.L, mark=MARK, summary=(depth == "summary"), width=width,
     )
+    return wrap(out, width) if fmt == "text" else out
 
 
 __all__ = ["DEPTHS", "FORMATS", "LANGUAGES", "View", "open_questions", "render"]
