@@ -1,9 +1,29 @@
-"""The questions that would settle what is undetermined, most useful first.
+"""The questions to ask next, in the order a caseworker asks them, and only those whose answer could still
+change an answer shown.
 
-For every undetermined finding, the facts its rules read that the profile does not give (following the
-undetermined findings it depends on) become questions: one phrased for the worker, and where the profile
-model has one, one to put to the client. A question ranks higher the more undetermined findings its
-answer could settle; ties keep the path order, so the list is deterministic.
+The report, ``refugee-rules questions``, the interview and the service all take this one ranking
+(:func:`ranked`), so a client is asked the same thing next wherever they are met.
+
+*Which* questions. A finding's ``missing_facts`` name every unknown fact its rules read; many of them can no
+longer matter: the rule they sit in has already failed on another fact (a draft evader's "did you desert?"
+once desertion's route is closed), or the finding they feed is already settled (a gay man's military
+questions once persecution appears met on the stated facts). So the rules are read against what is known:
+a rule's condition, split into its alternatives (the engine's own disjunctive form), keeps an alternative
+only while none of its tests has failed and every finding it needs can still be reached; the unknown facts
+of the alternatives left, followed through the undetermined findings they need, are the facts whose answer
+could still change that finding. A question is asked when it could change an answer *shown*: the
+refugee-definition checklist, the exclusion and cessation clauses, the regimes (an element that only feeds
+another group's element, like the military-service route into "being persecuted", is shown there). Unknown
+is not false: a fact the client did not know leaves its alternatives open (it is still listed, never asked
+again by the interview, and what depends on it ranks last).
+
+*In which order*. First the refugee definition and the stop-points, in the order of an interview (where the
+person is, their fear, what happened, why, by whom; then the worker's country evidence, then exclusion and
+cessation), then where the person is now, then the destinations of interest. Within one step, by how much
+an answer would settle: an alternative with *k* open facts or findings gives each a share of 1/*k* of
+settling its finding (one open fact: its answer can settle it outright), shared on through the findings it
+needs; a fact's weight is the sum of its best shares over the answers shown in its group. Ties keep the
+path order, so the list is deterministic.
 """
 
 from __future__ import annotations
@@ -14,11 +34,38 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from refugee_rules.result.assessment import Assessment
+from refugee_rules.case.facts import derived_inputs, encode, fact_specs
+from refugee_rules.engine.compiled import holds
+from refugee_rules.engine.ir import Test, dnf
+from refugee_rules.law.conditions import NEGATION
+from refugee_rules.law.kinds import KINDS
 from refugee_rules.options import Options
-from refugee_rules.views.report import Lang, open_questions
+from refugee_rules.result.assessment import Assessment, Finding, MissingFact
+
+Group = Literal["convention", "here", "destinations"]
+GROUPS: tuple[Group, ...] = ("convention", "here", "destinations")
+
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("where", ("location", "nationalities", "other_nationalities", "former_habitual_residence", "travel")),
+    ("fear", ("fear.fears_return", "fear.harm_likely")),
+    ("what happened", ("legal_cases", "penalties_faced", "designations", "fear.feared_harms",
+                       "fear.cumulative_measures_serious", "political_activity", "military", "identity")),
+    ("why", ("fear.reasons_attributed",)),
+    ("who", ("fear.agents", "fear.state_protection_available", "internal_flight")),
+    ("evidence", ("country_evidence",)),
+    ("stop-points", ("exclusion", "security", "cessation", "return_visits")),
+)
+"""The caseworker's order within the refugee definition, by the fact a question fills (a name covers the
+fact of that name and every fact under it). A fact named nowhere comes after them all."""
+
+
+def stage(path: str) -> int:
+    for i, (_name, names) in enumerate(STAGES):
+        if any(path == n or path.startswith(n + ".") for n in names):
+            return i
+    return len(STAGES)
 
 
 class Question(BaseModel):
@@ -31,13 +78,180 @@ class Question(BaseModel):
     client_question: str | None
     state: Literal["not_asked", "unknown"]
     settles: list[str]
-    """The undetermined findings this answer bears on."""
+    """The undetermined findings this answer could still change."""
+    group: Group = Field(default="convention", description="convention: the refugee definition and stop-points; "
+                         "here: where the person is now; destinations: the destinations of interest.")
+
+
+# --- reading an assessment against its rules ----------------------------------------------------------
+
+_DNF: dict[tuple[str, str, bool], list[tuple[tuple[Test, ...], tuple[str, ...]]]] = {}
+_DONE = "done"
+
+
+def _alternatives(book: Any, rule_id: str, side: bool) -> list[tuple[tuple[Test, ...], tuple[str, ...]]]:
+    key = (book.content_hash, rule_id, side)
+    found = _DNF.get(key)
+    if found is None:
+        if len(_DNF) > 50_000:  # a server that loads many layers: start again rather than grow
+            _DNF.clear()
+        found = _DNF[key] = dnf(book.rules[rule_id].condition, side)
+    return found
+
+
+def _feeding(book: Any) -> frozenset[str]:
+    """Findings that another group's answer is concluded from (shown there, not on their own)."""
+    out = set()
+    for rule in book.rules.values():
+        reader = book.findings.get(rule.concludes.finding)
+        if reader is None or reader.role == "intermediate":
+            continue
+        for g in book.findings_read(rule.id):
+            decl = book.findings.get(g)
+            if decl is not None and decl.group != reader.group:
+                out.add(g)
+    return frozenset(out)
+
+
+_FEEDING: dict[str, frozenset[str]] = {}
+
+
+def shown(book: Any, f: Finding) -> bool:
+    """Whether a finding is an answer a report shows on its own (not an intermediate step, and not only fed into
+    another group's element)."""
+    feeding = _FEEDING.get(book.content_hash)
+    if feeding is None:
+        feeding = _FEEDING[book.content_hash] = _feeding(book)
+    return f.role != "intermediate" and f.id not in feeding
+
+
+class _Reading:
+    """One assessment read against its rules: for each undetermined finding, the unknown facts that could still
+    change it, each with its share (how much its answer would settle the finding)."""
+
+    def __init__(self, a: Assessment, book: Any):
+        self.book = book
+        self.findings = {f.id: f for f in a.findings}
+        self.side = {f.id: KINDS[f.kind].side_of_answer(f.answer) for f in a.findings}
+        specs = fact_specs()
+        self.known: dict[str, Any] = {}
+        for f in a.findings:  # an undetermined finding lists every known fact its rules read
+            for used in f.facts_used:
+                if used.path in specs and used.path not in self.known:
+                    self.known[used.path] = encode(specs[used.path], used.value)
+        self.unknown = {m.path for f in a.findings for m in f.missing_facts if m.state == "unknown"}
+        self._open: dict[str, dict[str, float]] = {}
+
+    def open(self, fid: str) -> dict[str, float]:
+        """The facts that could still change this finding, with their shares; empty once it is settled."""
+        found = self._open.get(fid)
+        if found is not None:
+            return found
+        self._open[fid] = {}  # the loader rejects cycles; this only guards a malformed book
+        f = self.findings.get(fid)
+        out: dict[str, float] = {}
+        if f is not None and self.side[fid] == "undetermined":
+            active = set(f.rules_fired)  # an undetermined finding names every rule of it in force
+            rules = [r for r in self.book.rules_of(fid) if r.id in active]
+            bases = {r.id for r in rules if r.exception_to is None}
+            two_sided = bool(bases) and all(r.otherwise == "opposite" for r in rules if r.exception_to is None)
+            for rule in rules:
+                sides = [self._alternative(t, n) for s in (True, False) for t, n in _alternatives(self.book, rule.id, s)]
+                if _DONE in sides:
+                    continue  # its condition is already decided: nothing in it can change
+                if rule.exception_to is None:
+                    wanted = (True, False) if two_sided else (True,)
+                else:
+                    wanted = (True, False) if rule.exception_to in bases else (True,)
+                for s in wanted:
+                    for tests, needs in _alternatives(self.book, rule.id, s):
+                        alt = self._alternative(tests, needs)
+                        if isinstance(alt, tuple):
+                            self._add(out, *alt)
+        elif f is not None:  # settled, and still missing something it counts with (a stay's days left)
+            out = {m.path: 1.0 for m in f.missing_facts}
+        self._open[fid] = out
+        return out
+
+    def _add(self, out: dict[str, float], facts: set[str], needs: list[str], blocked: bool) -> None:
+        share = 0.0 if blocked else 1.0 / max(1, len(facts) + len(needs))
+        for x in facts:
+            out[x] = max(out.get(x, 0.0), share)
+        for g in needs:
+            for x, v in self.open(g).items():
+                out[x] = max(out.get(x, 0.0), share * v)
+
+    def _alternative(self, tests: tuple[Test, ...], needs: tuple[str, ...]) -> Any:
+        """``_DONE`` when it holds already, None when it can no longer hold, else (its unknown facts, the
+        undetermined findings it needs, whether it waits on a fact the client did not know)."""
+        facts: set[str] = set()
+        blocked = False
+        for t in tests:
+            if holds(t, self.known):
+                continue
+            if holds(Test(t.path, NEGATION[t.op], t.value, t.ref), self.known):
+                return None
+            missing = {q for p in t.paths if p not in self.known for q in derived_inputs(p) if q not in self.known}
+            if not missing:  # a record known in part: no one question settles it
+                blocked = True
+            blocked = blocked or bool(missing & self.unknown)
+            facts |= missing
+        waiting = []
+        for token in needs:
+            _kind, g, side = token.split(":", 2)
+            now = self.side.get(g, "undetermined")
+            if now == side:
+                continue
+            if now != "undetermined" or not self.open(g):
+                return None
+            waiting.append(g)
+        if not facts and not waiting and not blocked:
+            return _DONE
+        return facts, waiting, blocked
+
+
+def ranked(a: Assessment) -> list[tuple[MissingFact, list[str], Group]]:
+    """Each question once, with the undetermined findings it could change and its group, in the caseworker's
+    order (see the module's docstring)."""
+    first: dict[str, MissingFact] = {}
+    for f in a.findings:
+        for m in f.missing_facts:
+            first.setdefault(m.path, m)
+    book = a.rule_book
+    if book is None:  # read back from JSON without its rules: every missing fact, by how many findings it bears on
+        bearing: dict[str, list[str]] = {}
+        for f in a.findings:
+            for m in f.missing_facts:
+                bearing.setdefault(m.path, []).append(f.id)
+        order = sorted(bearing, key=lambda p: (stage(p), -len(bearing[p]), p))
+        return [(first[p], bearing[p], "convention") for p in order]
+    reading = _Reading(a, book)
+    here = {d.code for d in a.destinations if d.here}
+    group_of: dict[str, int] = {}
+    score: dict[tuple[str, int], float] = {}
+    for f in a.findings:
+        if not shown(book, f):
+            continue
+        g = 0 if not f.group.startswith("regime:") else 1 if f.destination in here else 2
+        for x, share in reading.open(f.id).items():
+            if x in first:
+                group_of[x] = min(group_of.get(x, g), g)
+                score[(x, g)] = score.get((x, g), 0.0) + share
+    settles = {x: [f.id for f in a.findings if x in reading.open(f.id)] for x in group_of}
+
+    def key(x: str) -> tuple[int, int, float, str]:
+        g = group_of[x]
+        return g, stage(x) if g == 0 else 0, -round(score[(x, g)], 9), x
+
+    return [(first[x], settles[x], GROUPS[group_of[x]]) for x in sorted(group_of, key=key)]
 
 
 def questions(profile_or_assessment: Assessment | Mapping[str, Any] | Any, *, as_of: _dt.date | str | None = None,
               lang: str = "en", engine: str | None = None,
               rulesets: tuple[str | Path, ...] | None = None, options: Options | None = None) -> list[Question]:
     """The open questions of a profile (assessed as of ``as_of``, or with ``options``) or of an assessment made."""
+    from refugee_rules.views.report import Lang
+
     chosen = Options.given(options, as_of=as_of, engine=engine, rulesets=rulesets, lang=lang)
     if isinstance(profile_or_assessment, Assessment):
         a = profile_or_assessment
@@ -49,12 +263,14 @@ def questions(profile_or_assessment: Assessment | Mapping[str, Any] | Any, *, as
     return [
         Question(rank=i, path=m.path, question=L.t(m.question),
                  client_question=L.t(m.client_question) if m.client_question else None,
-                 state=m.state, settles=ids)
-        for i, (m, ids) in enumerate(open_questions(a), start=1)
+                 state=m.state, settles=ids, group=group)
+        for i, (m, ids, group) in enumerate(ranked(a), start=1)
     ]
 
 
 def format_questions(found: list[Question], fmt: str = "text", *, lang: str = "en") -> str:
+    from refugee_rules.views.report import Lang
+
     if fmt == "json":
         return json.dumps([q.model_dump() for q in found], indent=2, ensure_ascii=False) + "\n"
     _ = Lang(lang)._
@@ -62,7 +278,13 @@ def format_questions(found: list[Question], fmt: str = "text", *, lang: str = "e
         return _("No open questions: every finding is settled on the stated facts.") + "\n"
     lines = []
     asked, ask, settle = _("asked: the client did not know"), _("Ask the client"), _("could settle")
+    headings = {"convention": _("The refugee definition and stop-points"), "here": _("Where the person is now"),
+                "destinations": _("The destinations of interest")}
+    group = None
     for q in found:
+        if q.group != group:
+            group = q.group
+            lines.append(f"{headings[group]}:")
         lines.append(f"{q.rank}. {q.question}" + (f" ({asked})" if q.state == "unknown" else ""))
         if q.client_question:
             lines.append(f"   {ask}: {q.client_question}")
