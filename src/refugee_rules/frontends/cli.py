@@ -351,16 +351,39 @@ def _cmd_walkthrough(args: argparse.Namespace) -> int:
 
 
 def _cmd_interview(args: argparse.Namespace) -> int:
+    """At a terminal, answers are read with GNU readline (the standard library's): arrow keys edit the line and
+    recall earlier answers, and the history lives in memory only (no history file: case facts are never written
+    unasked). prompt_toolkit would add completion, but also a dependency and its own screen handling for what
+    readline already does; piped input is read line by line."""
     from refugee_rules.frontends.interview import InterviewSession, run_terminal
 
-    def read() -> str | None:
+    if sys.stdin.isatty():
+        try:
+            import readline
+        except ImportError:  # pragma: no cover - Windows without pyreadline: plain input() still works
+            pass
+        else:
+            readline.parse_and_bind("set enable-bracketed-paste off")  # no escape codes around each prompt
+
+        def read(prompt: str) -> str | None:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+    else:
+        def read(prompt: str) -> str | None:
+            sys.stdout.write(prompt)
+            sys.stdout.flush()
+            line = sys.stdin.readline()
+            return line if line else None
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
         sys.stdout.flush()
-        line = sys.stdin.readline()
-        return line if line else None
 
     profile = read_profile(args.profile) if args.profile else None
     with InterviewSession(profile, options=_options(args)) as session:
-        return run_terminal(session, read, sys.stdout.write, save=args.save)
+        return run_terminal(session, read, write, save=args.save)
 
 
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -374,7 +397,8 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
     i = sub.add_parser("interview", help="a guided interview: the most useful question first, the assessment after each answer")
     i.add_argument("profile", nargs="?", help="a partial profile to start from (default: an empty one)")
     _add_options(i)
-    i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends (nothing is saved without it)")
+    i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends, is stopped or interrupted (Ctrl-C, end of input); "
+                   "nothing is saved without it")
     i.set_defaults(run=_cmd_interview)
 
 

@@ -18,9 +18,9 @@ is not false: a fact the client did not know leaves its alternatives open (it is
 again by the interview, and what depends on it ranks last).
 
 *In which order*. First the refugee definition and the stop-points, in the order of an interview (where the
-person is, their fear, what happened, why, by whom; then the worker's country evidence, then exclusion and
-cessation), then where the person is now, then the destinations of interest. Within one step, by how much
-an answer would settle: an alternative with *k* open facts or findings gives each a share of 1/*k* of
+person is, their fear, then their story: what happened, why, by whom, with the worker's country evidence;
+then exclusion and cessation), then where the person is now, then the destinations of interest. Within one
+step, by how much an answer would settle (ties in the story's order): an alternative with *k* open facts or findings gives each a share of 1/*k* of
 settling its finding (one open fact: its answer can settle it outright), shared on through the findings it
 needs; a fact's weight is the sum of its best shares over the answers shown in its group. Ties keep the
 path order, so the list is deterministic.
@@ -59,6 +59,10 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 """The caseworker's order within the refugee definition, by the fact a question fills (a name covers the
 fact of that name and every fact under it). A fact named nowhere comes after them all."""
+STEPS = (0, 1, 2, 2, 2, 2, 3, 4)
+"""The stages asked strictly in turn: where, fear, then the story (what happened, why, by whom, and the
+worker's country evidence) by how much each answer would settle, then the stop-points, then the rest. Ranking
+the story's parts strictly in turn was measured: 645 questions over the examples against 500 (``make bench``; 879 before this ranking)."""
 
 
 def stage(path: str) -> int:
@@ -164,10 +168,11 @@ class _Reading:
                 else:
                     wanted = (True, False) if rule.exception_to in bases else (True,)
                 for s in wanted:
-                    for tests, needs in _alternatives(self.book, rule.id, s):
-                        alt = self._alternative(tests, needs)
-                        if isinstance(alt, tuple):
-                            self._add(out, *alt)
+                    alive = [alt for t, n in _alternatives(self.book, rule.id, s)
+                             if isinstance(alt := self._alternative(t, n), tuple)]
+                    for alt in alive:  # an alternative that needs all another needs, and more, adds nothing
+                        if not any(other[3] < alt[3] for other in alive):
+                            self._add(out, alt[0], alt[1], alt[2])
         elif f is not None:  # settled, and still missing something it counts with (a stay's days left)
             out = {m.path: 1.0 for m in f.missing_facts}
         self._open[fid] = out
@@ -183,14 +188,16 @@ class _Reading:
 
     def _alternative(self, tests: tuple[Test, ...], needs: tuple[str, ...]) -> Any:
         """``_DONE`` when it holds already, None when it can no longer hold, else (its unknown facts, the
-        undetermined findings it needs, whether it waits on a fact the client did not know)."""
+        undetermined findings it needs, whether it waits on a fact the client did not know, what is left of it)."""
         facts: set[str] = set()
+        residual: set[Any] = set()
         blocked = False
         for t in tests:
             if holds(t, self.known):
                 continue
             if holds(Test(t.path, NEGATION[t.op], t.value, t.ref), self.known):
                 return None
+            residual.add(t)
             missing = {q for p in t.paths if p not in self.known for q in derived_inputs(p) if q not in self.known}
             if not missing:  # a record known in part: no one question settles it
                 blocked = True
@@ -205,9 +212,10 @@ class _Reading:
             if now != "undetermined" or not self.open(g):
                 return None
             waiting.append(g)
-        if not facts and not waiting and not blocked:
+            residual.add(token)
+        if not residual:
             return _DONE
-        return facts, waiting, blocked
+        return facts, waiting, blocked, frozenset(residual)
 
 
 def ranked(a: Assessment) -> list[tuple[MissingFact, list[str], Group]]:
@@ -239,9 +247,9 @@ def ranked(a: Assessment) -> list[tuple[MissingFact, list[str], Group]]:
                 score[(x, g)] = score.get((x, g), 0.0) + share
     settles = {x: [f.id for f in a.findings if x in reading.open(f.id)] for x in group_of}
 
-    def key(x: str) -> tuple[int, int, float, str]:
+    def key(x: str) -> tuple[int, int, float, int, str]:
         g = group_of[x]
-        return g, stage(x) if g == 0 else 0, -round(score[(x, g)], 9), x
+        return g, STEPS[stage(x)] if g == 0 else 0, -round(score[(x, g)], 9), stage(x), x
 
     return [(first[x], settles[x], GROUPS[group_of[x]]) for x in sorted(group_of, key=key)]
 
