@@ -6,7 +6,7 @@ Figures: cold start (import, load, validate, compile every ruleset); one full as
 backend, cold (every memo cleared) and within a caseload; sequential and N-worker batch throughput per
 backend (JSON lines); the share of findings explained afresh; the bare-evaluation limit (the same
 compiled productions, nothing else) and the ratio of a full assessment to it; peak RSS of a streaming
-batch at two sizes; one interview step.
+batch at two sizes; one interview step; how many questions the interview needs to settle each example.
 
 The caseload is ``caseload.py``'s: distinct profiles recombined from the examples, so memoised
 explanations are measured at a caseload's hit rate.
@@ -231,10 +231,6 @@ def main() -> None:
     print(f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def interview_lengths(as_of: dt.date = AS_OF, limit: int = 150) -> dict[str, int | None]:
     """How many questions the interview asks, starting from an empty profile, before the outcome of each example
     is what the whole example gives: the outcome and every Convention answer (Article 1A(2), exclusion,
@@ -283,3 +279,8 @@ def print_interview_lengths() -> None:
         print(f"  {name:<45} {n if n is not None else 'not settled'}")
     counted = [n for n in found.values() if n is not None]
     print(f"  total {sum(counted)} over {len(counted)} examples settled ({len(found) - len(counted)} not)")
+
+
+if __name__ == "__main__":
+    main()
+    print_interview_lengths()

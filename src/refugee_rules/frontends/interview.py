@@ -65,9 +65,9 @@ def _country_names() -> dict[str, str]:
     from babel import Locale
 
     try:
-        ru = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"]).gettext
+        ru: Callable[[str], str] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"]).gettext
     except OSError:  # pragma: no cover - pycountry ships ru
-        ru = str
+        ru = gettext.NullTranslations().gettext
     names: dict[str, str] = {}
     for c in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
