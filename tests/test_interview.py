@@ -160,6 +160,7 @@ def test_a_choice_by_its_number_and_unknown_is_never_false():
 
     spec = catalogue()["fear.reasons_attributed"]
     assert parse_value(spec, "1, 3") == [spec.values[0], spec.values[2]]
+    assert parse_value(spec, "политические убеждения; раса", "ru") == ["political_opinion", "race"]
     for word in ("не знаю", "?", "don't know"):
         assert parse_value(catalogue()["fear.fears_return"], word) == "unknown"
     with pytest.raises(ProfileError, match="location.country"):

@@ -41,7 +41,7 @@ from refugee_rules.case.inputs import profile_from_mapping
 from refugee_rules.case.profile import UNKNOWN, CaseProfile
 from refugee_rules.law.kinds import KINDS
 from refugee_rules.tasks.questions import Question, questions, shown
-from refugee_rules.views.i18n import gettext_for
+from refugee_rules.views.i18n import N_, gettext_for
 
 UNKNOWN_WORDS = frozenset({"unknown", "?", "don't know", "dont know", "do not know", "not known", "i don't know",
                            "idk", "не знаю", "незнаю", "неизвестно", "не известно", "н/з"})
@@ -90,9 +90,25 @@ def country_code(text: str) -> str:
     return _country_names().get(word, text.strip())
 
 
+CHOICE_LABELS = {
+    "religious": N_("religious"), "moral": N_("moral"), "political": N_("political"), "ethical": N_("ethical"),
+    "other": N_("other"),
+    "prosecution": N_("prosecution"), "imprisonment": N_("imprisonment"), "torture": N_("torture"),
+    "ill_treatment": N_("ill-treatment"), "killing": N_("killing"), "forced_conscription": N_("forced conscription"),
+    "combat_deployment": N_("being sent into combat"), "detention": N_("detention"), "violence": N_("violence"),
+    "discrimination": N_("discrimination"), "property_confiscation": N_("confiscation of property"),
+    "state": N_("the state"), "non_state": N_("non-state actors"), "unknown_agent": N_("someone unknown"),
+    "race": N_("race"), "religion": N_("religion"), "nationality": N_("nationality"),
+    "particular_social_group": N_("particular social group"), "political_opinion": N_("political opinion"),
+    "accepted": N_("accepted"), "rejected": N_("rejected"),
+}
+"""The words of the coded values the interview offers as choices (the profile's enums), for both languages."""
+
+
 def choice_label(value: str, lang: str = "en") -> str:
-    """A coded value as the interview shows it: its words, translated where the catalog has them."""
-    label = value.replace("_", " ")
+    """A coded value as the interview shows it: its words in the interview's language (its id's words where the
+    table has none)."""
+    label = CHOICE_LABELS.get(value, value.replace("_", " "))
     return gettext_for(lang, "messages")(label) if lang != "en" else label
 
 

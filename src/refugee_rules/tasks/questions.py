@@ -20,10 +20,11 @@ again by the interview, and what depends on it ranks last).
 *In which order*. First the refugee definition and the stop-points, in the order of an interview (where the
 person is, their fear, then their story: what happened, why, by whom, with the worker's country evidence;
 then exclusion and cessation), then where the person is now, then the destinations of interest. Within one
-step, by how much an answer would settle (ties in the story's order): an alternative with *k* open facts or findings gives each a share of 1/*k* of
-settling its finding (one open fact: its answer can settle it outright), shared on through the findings it
-needs; a fact's weight is the sum of its best shares over the answers shown in its group. Ties keep the
-path order, so the list is deterministic.
+step, by how much an answer would settle: an alternative with *k* open facts or findings gives each a share
+of 1/*k* of settling its finding (one open fact: its answer can settle it outright), shared on through the findings it
+needs; a fact's weight is the sum of its best shares over the answers shown in its group, and, in the
+refugee definition's group, its share in the outcome (what the inclusion finding and the Article 1F screenings
+it requires read). Ties keep the story's order, then the path order, so the list is deterministic.
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 fact of that name and every fact under it). A fact named nowhere comes after them all."""
 STEPS = (0, 1, 2, 2, 2, 2, 3, 4)
 """The stages asked strictly in turn: where, fear, then the story (what happened, why, by whom, and the
-worker's country evidence) by how much each answer would settle, then the stop-points, then the rest. Ranking
-the story's parts strictly in turn was measured: 645 questions over the examples against 500 (``make bench``; 879 before this ranking)."""
+worker's country evidence) by how much each answer would settle, then the stop-points, then the rest; a fact
+that only screens a clause (a unit's war crimes, for Article 1F) is asked with the stop-points. Measured with
+``make bench`` (questions over the examples until each outcome is settled): 879 before this ranking; 645 when
+the story's parts were also asked strictly in turn, 500 with them ranked together, 432 once the outcome counts
+as an answer shown."""
 
 
 def stage(path: str) -> int:
@@ -237,19 +241,31 @@ def ranked(a: Assessment) -> list[tuple[MissingFact, list[str], Group]]:
     here = {d.code for d in a.destinations if d.here}
     group_of: dict[str, int] = {}
     score: dict[tuple[str, int], float] = {}
+    story: set[str] = set()  # facts that bear on an element, not only on an exclusion or cessation clause
+    outcome: dict[str, float] = {}  # the outcome is an answer shown too: what the inclusion and required screenings read
     for f in a.findings:
         if not shown(book, f):
             continue
         g = 0 if not f.group.startswith("regime:") else 1 if f.destination in here else 2
+        decl = book.findings.get(f.id)
+        decides = decl is not None and (decl.role == "inclusion" or decl.required_screening)
         for x, share in reading.open(f.id).items():
             if x in first:
                 group_of[x] = min(group_of.get(x, g), g)
                 score[(x, g)] = score.get((x, g), 0.0) + share
+                if g == 0 and f.kind != "clause":
+                    story.add(x)
+                if decides:
+                    outcome[x] = max(outcome.get(x, 0.0), share)
     settles = {x: [f.id for f in a.findings if x in reading.open(f.id)] for x in group_of}
+    stop_points = STEPS[[name for name, _names in STAGES].index("stop-points")]
 
     def key(x: str) -> tuple[int, int, float, int, str]:
         g = group_of[x]
-        return g, STEPS[stage(x)] if g == 0 else 0, -round(score[(x, g)], 9), stage(x), x
+        if g != 0:
+            return g, 0, -round(score[(x, g)], 9), stage(x), x
+        step = STEPS[stage(x)] if x in story else max(STEPS[stage(x)], stop_points)
+        return g, step, -round(score[(x, g)] + outcome.get(x, 0.0), 9), stage(x), x
 
     return [(first[x], settles[x], GROUPS[group_of[x]]) for x in sorted(group_of, key=key)]
 
