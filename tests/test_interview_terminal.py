@@ -247,3 +247,11 @@ def _flatten(data: dict, prefix: str = "") -> dict:
         else:
             out[f"{prefix}{k}"] = v
     return out
+
+
+def test_a_save_path_that_cannot_be_written_is_refused_before_the_first_question(tmp_path):
+    import subprocess
+
+    r = subprocess.run([EXE, "interview", "--as-of", "2024-03-01", "--save", str(tmp_path / "no" / "such" / "out.yaml")],
+                       input="", capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 2 and "does not exist" in r.stderr and "Guided interview" not in r.stdout

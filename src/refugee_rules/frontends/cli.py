@@ -381,6 +381,12 @@ def _cmd_interview(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
 
+    if args.save and args.save != "-":  # checked before the first question, not after the last
+        target = Path(args.save)
+        if target.is_dir():
+            raise FileError(args.save, "a directory; give a file name to save the profile to")
+        if not target.parent.is_dir():
+            raise FileError(args.save, f"the directory {str(target.parent)!r} does not exist")
     profile = read_profile(args.profile) if args.profile else None
     with InterviewSession(profile, options=_options(args)) as session:
         return run_terminal(session, read, write, save=args.save)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -69,6 +70,7 @@ the story's parts were also asked strictly in turn, 500 with them ranked togethe
 as an answer shown."""
 
 
+@lru_cache(maxsize=4096)
 def stage(path: str) -> int:
     for i, (_name, names) in enumerate(STAGES):
         if any(path == n or path.startswith(n + ".") for n in names):
@@ -93,17 +95,20 @@ class Question(BaseModel):
 
 # --- reading an assessment against its rules ----------------------------------------------------------
 
-_DNF: dict[tuple[str, str, bool], list[tuple[tuple[Test, ...], tuple[str, ...]]]] = {}
+Alternative = tuple[tuple[tuple[Test, Test], ...], tuple[str, ...]]
+_DNF: dict[tuple[str, str, bool], list[Alternative]] = {}
 _DONE = "done"
 
 
-def _alternatives(book: Any, rule_id: str, side: bool) -> list[tuple[tuple[Test, ...], tuple[str, ...]]]:
+def _alternatives(book: Any, rule_id: str, side: bool) -> list[Alternative]:
+    """The alternatives under which a rule's condition holds (or fails), each test with its negation."""
     key = (book.content_hash, rule_id, side)
     found = _DNF.get(key)
     if found is None:
         if len(_DNF) > 50_000:  # a server that loads many layers: start again rather than grow
             _DNF.clear()
-        found = _DNF[key] = dnf(book.rules[rule_id].condition, side)
+        found = _DNF[key] = [(tuple((t, Test(t.path, NEGATION[t.op], t.value, t.ref)) for t in tests), needs)
+                             for tests, needs in dnf(book.rules[rule_id].condition, side)]
     return found
 
 
@@ -164,16 +169,16 @@ class _Reading:
             bases = {r.id for r in rules if r.exception_to is None}
             two_sided = bool(bases) and all(r.otherwise == "opposite" for r in rules if r.exception_to is None)
             for rule in rules:
-                sides = [self._alternative(t, n) for s in (True, False) for t, n in _alternatives(self.book, rule.id, s)]
-                if _DONE in sides:
+                sides = {s: [self._alternative(t, n) for t, n in _alternatives(self.book, rule.id, s)]
+                         for s in (True, False)}
+                if _DONE in sides[True] or _DONE in sides[False]:
                     continue  # its condition is already decided: nothing in it can change
                 if rule.exception_to is None:
                     wanted = (True, False) if two_sided else (True,)
                 else:
                     wanted = (True, False) if rule.exception_to in bases else (True,)
                 for s in wanted:
-                    alive = [alt for t, n in _alternatives(self.book, rule.id, s)
-                             if isinstance(alt := self._alternative(t, n), tuple)]
+                    alive = [alt for alt in sides[s] if isinstance(alt, tuple)]
                     for alt in alive:  # an alternative that needs all another needs, and more, adds nothing
                         if not any(other[3] < alt[3] for other in alive):
                             self._add(out, alt[0], alt[1], alt[2])
@@ -190,16 +195,16 @@ class _Reading:
             for x, v in self.open(g).items():
                 out[x] = max(out.get(x, 0.0), share * v)
 
-    def _alternative(self, tests: tuple[Test, ...], needs: tuple[str, ...]) -> Any:
+    def _alternative(self, tests: tuple[tuple[Test, Test], ...], needs: tuple[str, ...]) -> Any:
         """``_DONE`` when it holds already, None when it can no longer hold, else (its unknown facts, the
         undetermined findings it needs, whether it waits on a fact the client did not know, what is left of it)."""
         facts: set[str] = set()
         residual: set[Any] = set()
         blocked = False
-        for t in tests:
+        for t, negation in tests:
             if holds(t, self.known):
                 continue
-            if holds(Test(t.path, NEGATION[t.op], t.value, t.ref), self.known):
+            if holds(negation, self.known):
                 return None
             residual.add(t)
             missing = {q for p in t.paths if p not in self.known for q in derived_inputs(p) if q not in self.known}
@@ -257,7 +262,11 @@ def ranked(a: Assessment) -> list[tuple[MissingFact, list[str], Group]]:
                     story.add(x)
                 if decides:
                     outcome[x] = max(outcome.get(x, 0.0), share)
-    settles = {x: [f.id for f in a.findings if x in reading.open(f.id)] for x in group_of}
+    settles: dict[str, list[str]] = {x: [] for x in group_of}
+    for f in a.findings:
+        for x in reading.open(f.id):
+            if x in settles:
+                settles[x].append(f.id)
     stop_points = STEPS[[name for name, _names in STAGES].index("stop-points")]
 
     def key(x: str) -> tuple[int, int, float, int, str]:
