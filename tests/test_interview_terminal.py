@@ -21,6 +21,15 @@ def _spawn(*args: str) -> "pexpect.spawn":
     return child
 
 
+def _ends(child: "pexpect.spawn", *lines: str, status: int = 0) -> None:
+    """The interview's last lines, in order (regular expressions), then its end with this exit status."""
+    for line in lines:
+        child.expect(line)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == status
+
+
 def _next_path(child: "pexpect.spawn") -> tuple[str, str]:
     child.expect(QUESTION)
     return child.match.group(1), child.match.group(2)
@@ -70,12 +79,7 @@ def test_english_interview_validates_records_unknown_shows_changes_and_saves(tmp
     path2, _hint2 = _next_path(child)
     assert path2 != path
     child.sendline("quit")
-    child.expect("Interview stopped.")
-    child.expect("Outcome: ")
-    child.expect(f"Profile saved to {re.escape(str(out))}")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    _ends(child, "Interview stopped.", "Outcome: ", f"Profile saved to {re.escape(str(out))}")
     saved = yaml.safe_load(out.read_text(encoding="utf-8"))
     flat = _flatten(saved)
     assert flat["nationalities"] == ["RU"]
@@ -170,12 +174,7 @@ def test_a_russian_interview_in_natural_words_with_back_and_ctrl_c_saves_the_pro
     assert backed and {"nationalities", "location.country", "fear.fears_return"} <= set(said)
     _next_path(child)
     child.sendintr()  # Ctrl-C
-    child.expect("Прервано.")
-    child.expect("Итог: ")
-    child.expect(f"Профиль сохранён в {re.escape(str(out))}")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    _ends(child, "Прервано.", "Итог: ", f"Профиль сохранён в {re.escape(str(out))}", status=130)
     flat = _flatten(yaml.safe_load(out.read_text(encoding="utf-8")))
     assert flat["nationalities"] == ["RU"] and flat["location.country"] == "GE" and flat["fear.fears_return"] is True
     for p in unknown:
@@ -202,11 +201,7 @@ def test_end_of_input_saves_and_skipped_questions_come_back(tmp_path):
     child.expect("Outcome: ")
     child.expect("> ")
     child.sendeof()  # end of input: stop and save
-    child.expect("Interview stopped.")
-    child.expect(f"Profile saved to {re.escape(str(out))}")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    _ends(child, "Interview stopped.", f"Profile saved to {re.escape(str(out))}")
     assert yaml.safe_load(out.read_text(encoding="utf-8")) == {}
 
 

@@ -12,7 +12,6 @@ they read, and the loader rejects cycles), so every token a production needs is 
 from __future__ import annotations
 
 import operator
-from functools import lru_cache
 from collections.abc import Callable
 import threading
 import weakref
@@ -79,15 +78,10 @@ def _test(t: Test) -> Check:
     raise ValueError(f"operator {op!r} has no compiled form")
 
 
-@lru_cache(maxsize=4096)
-def _cached(t: Test) -> Check:
-    return _test(t)
-
-
 def holds(t: Test, facts: Facts) -> bool:
     """Whether one test definitely holds on these (encoded, known) facts, with exactly the engine's comparison:
     for reading a program outside an evaluation (which questions could still change an answer)."""
-    return _cached(t)(facts)
+    return _test(t)(facts)
 
 
 _SCALAR = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}

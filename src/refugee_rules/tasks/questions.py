@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,7 +69,6 @@ the story's parts were also asked strictly in turn, 500 with them ranked togethe
 as an answer shown."""
 
 
-@lru_cache(maxsize=4096)
 def stage(path: str) -> int:
     for i, (_name, names) in enumerate(STAGES):
         if any(path == n or path.startswith(n + ".") for n in names):
@@ -96,24 +94,18 @@ class Question(BaseModel):
 # --- reading an assessment against its rules ----------------------------------------------------------
 
 Alternative = tuple[tuple[tuple[Test, Test], ...], tuple[str, ...]]
-_DNF: dict[tuple[str, str, bool], list[Alternative]] = {}
 _DONE = "done"
-
-
-def _alternatives(book: Any, rule_id: str, side: bool) -> list[Alternative]:
-    """The alternatives under which a rule's condition holds (or fails), each test with its negation."""
-    key = (book.content_hash, rule_id, side)
-    found = _DNF.get(key)
-    if found is None:
-        if len(_DNF) > 50_000:  # a server that loads many layers: start again rather than grow
-            _DNF.clear()
-        found = _DNF[key] = [(tuple((t, Test(t.path, NEGATION[t.op], t.value, t.ref)) for t in tests), needs)
-                             for tests, needs in dnf(book.rules[rule_id].condition, side)]
-    return found
 
 
 def _feeding(book: Any) -> frozenset[str]:
     """Findings that another group's answer is concluded from (shown there, not on their own)."""
+    found = book.derived.get("questions.feeding")
+    if found is None:
+        found = book.derived["questions.feeding"] = _feeding_of(book)
+    return frozenset(found)
+
+
+def _feeding_of(book: Any) -> frozenset[str]:
     out = set()
     for rule in book.rules.values():
         reader = book.findings.get(rule.concludes.finding)
@@ -126,16 +118,10 @@ def _feeding(book: Any) -> frozenset[str]:
     return frozenset(out)
 
 
-_FEEDING: dict[str, frozenset[str]] = {}
-
-
 def shown(book: Any, f: Finding) -> bool:
     """Whether a finding is an answer a report shows on its own (not an intermediate step, and not only fed into
     another group's element)."""
-    feeding = _FEEDING.get(book.content_hash)
-    if feeding is None:
-        feeding = _FEEDING[book.content_hash] = _feeding(book)
-    return f.role != "intermediate" and f.id not in feeding
+    return f.role != "intermediate" and f.id not in _feeding(book)
 
 
 class _Reading:
@@ -154,6 +140,16 @@ class _Reading:
                     self.known[used.path] = encode(specs[used.path], used.value)
         self.unknown = {m.path for f in a.findings for m in f.missing_facts if m.state == "unknown"}
         self._open: dict[str, dict[str, float]] = {}
+        self._dnf: dict[tuple[str, bool], list[Alternative]] = book.derived.setdefault("questions.alternatives", {})
+
+    def alternatives(self, rule_id: str, side: bool) -> list[Alternative]:
+        """The alternatives under which a rule's condition holds (or fails), each test with its negation."""
+        found = self._dnf.get((rule_id, side))
+        if found is None:
+            found = self._dnf[(rule_id, side)] = [
+                (tuple((t, Test(t.path, NEGATION[t.op], t.value, t.ref)) for t in tests), needs)
+                for tests, needs in dnf(self.book.rules[rule_id].condition, side)]
+        return found
 
     def open(self, fid: str) -> dict[str, float]:
         """The facts that could still change this finding, with their shares; empty once it is settled."""
@@ -169,7 +165,7 @@ class _Reading:
             bases = {r.id for r in rules if r.exception_to is None}
             two_sided = bool(bases) and all(r.otherwise == "opposite" for r in rules if r.exception_to is None)
             for rule in rules:
-                sides = {s: [self._alternative(t, n) for t, n in _alternatives(self.book, rule.id, s)]
+                sides = {s: [self._alternative(t, n) for t, n in self.alternatives(rule.id, s)]
                          for s in (True, False)}
                 if _DONE in sides[True] or _DONE in sides[False]:
                     continue  # its condition is already decided: nothing in it can change
