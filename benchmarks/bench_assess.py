@@ -6,7 +6,7 @@ Figures: cold start (import, load, validate, compile every ruleset); one full as
 backend, cold (every memo cleared) and within a caseload; sequential and N-worker batch throughput per
 backend (JSON lines); the share of findings explained afresh; the bare-evaluation limit (the same
 compiled productions, nothing else) and the ratio of a full assessment to it; peak RSS of a streaming
-batch at two sizes; one interview step.
+batch at two sizes; one interview step; how many questions the interview needs to settle each example.
 
 The caseload is ``caseload.py``'s: distinct profiles recombined from the examples, so memoised
 explanations are measured at a caseload's hit rate.
@@ -266,6 +266,57 @@ def bench_impact(cases: int = 2000) -> None:
     line("  clients changed / read", f"{summary.changed:,} / {summary.read:,}")
 
 
+def interview_lengths(as_of: dt.date = AS_OF, limit: int = 150) -> dict[str, int | None]:
+    """How many questions the interview asks, starting from an empty profile, before the outcome of each example
+    is what the whole example gives: the outcome and every Convention answer (Article 1A(2), exclusion,
+    cessation) equal. The client answers from the example, and "don't know" for whatever it does not state, so
+    a ranking that asks the deciding questions first needs fewer. None: not settled within ``limit`` questions."""
+    import yaml
+
+    from refugee_rules import InterviewSession, assess
+
+    def flat(data: dict, prefix: str = "") -> dict:
+        out: dict = {}
+        for key, value in data.items():
+            if isinstance(value, dict) and value:
+                out.update(flat(value, f"{prefix}{key}."))
+            else:
+                out[f"{prefix}{key}"] = value
+        return out
+
+    def settled_view(a) -> tuple:  # type: ignore[no-untyped-def]
+        legal = [(f.id, f.answer) for f in a.findings
+                 if f.group in ("article_1a2", "exclusion", "cessation") and f.role != "intermediate"]
+        return (a.outcome.status, tuple(legal))
+
+    found: dict[str, int | None] = {}
+    for path in sorted((ROOT / "examples" / "profiles").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data.pop("case_ref", None)
+        answers = flat(data)
+        target = settled_view(assess(data, as_of=as_of, engine="compiled"))
+        with InterviewSession(as_of=as_of, engine="compiled") as s:
+            asked = 0
+            while settled_view(s.assessment()) != target and asked < limit:
+                q = s.next_questions(1)
+                if not q:
+                    break
+                s.answer(q[0].path, answers.get(q[0].path, "unknown"))
+                asked += 1
+            found[path.stem] = asked if settled_view(s.assessment()) == target else None
+    return found
+
+
+def print_interview_lengths() -> None:
+    found = interview_lengths()
+    print("\nquestions the interview asks before the outcome is settled (from an empty profile):")
+    for name, n in found.items():
+        print(f"  {name:<45} {n if n is not None else 'not settled'}")
+    counted = [n for n in found.values() if n is not None]
+    print(f"  total {sum(counted)} over {len(counted)} examples settled ({len(found) - len(counted)} not)")
+
+
 if __name__ == "__main__":
     main()
     bench_impact()
+    print_interview_lengths()

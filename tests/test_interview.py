@@ -133,3 +133,48 @@ def test_the_embedding_example_runs():
     assert "well-founded fear: met" in r.stdout and "nexus (political opinion): met" in r.stdout
     asked = int(r.stdout.split("questions asked: ")[1].split()[0])
     assert 10 < asked < 400
+
+
+@pytest.mark.parametrize("path, said, recorded", [
+    ("fear.fears_return", "Yes", True), ("fear.fears_return", "да", True), ("fear.fears_return", "НЕТ", False),
+    ("fear.fears_return", "don't know", "unknown"), ("fear.fears_return", "Не знаю", "unknown"),
+    ("fear.fears_return", "I don’t know", "unknown"),
+    ("location.country", "Georgia", "GE"), ("location.country", "Грузия", "GE"), ("location.country", "ge", "GE"),
+    ("location.country", "Russia", "RU"), ("location.country", "Россия", "RU"), ("location.country", "Казахстан", "KZ"),
+    ("nationalities", "Россия, Израиль", ["RU", "IL"]), ("nationalities", "none", []),
+    ("fear.reasons_attributed", "political opinion", ["political_opinion"]), ("legal_cases", "нет", []),
+    ("travel.entry_date", "01.10.2022", "2022-10-01"),
+])
+def test_answers_in_natural_words(path, said, recorded):
+    s = InterviewSession({"nationalities": ["RU"]}, as_of=AS_OF, engine="compiled")
+    s.answer(path, said)
+    node = s.profile().model_dump(mode="json", exclude_none=True)
+    for part in path.split("."):
+        node = node[part]
+    assert node == recorded
+
+
+def test_a_choice_by_its_number_and_unknown_is_never_false():
+    from refugee_rules.case.facts import catalogue
+    from refugee_rules.frontends.interview import parse_value
+
+    spec = catalogue()["fear.reasons_attributed"]
+    assert parse_value(spec, "1, 3") == [spec.values[0], spec.values[2]]
+    assert parse_value(spec, "политические убеждения; раса", "ru") == ["political_opinion", "race"]
+    for word in ("не знаю", "?", "don't know"):
+        assert parse_value(catalogue()["fear.fears_return"], word) == "unknown"
+    with pytest.raises(ProfileError, match="location.country"):
+        InterviewSession(as_of=AS_OF, engine="compiled").answer("location.country", "Atlantis")
+
+
+def test_back_takes_the_last_answer_back():
+    s = InterviewSession({"nationalities": ["RU"]}, as_of=AS_OF, engine="compiled")
+    before = s.assessment().model_dump()
+    s.answer("location.country", "Грузия")
+    s.answer("location.country", "Армения")
+    assert s.back() == "location.country"
+    assert s.profile().location.country == "GE"
+    assert s.back() == "location.country"
+    assert s.profile().location is None or s.profile().location.country is None
+    assert s.assessment().model_dump() == before
+    assert s.back() is None

@@ -21,6 +21,15 @@ def _spawn(*args: str) -> "pexpect.spawn":
     return child
 
 
+def _ends(child: "pexpect.spawn", *lines: str, status: int = 0) -> None:
+    """The interview's last lines, in order (regular expressions), then its end with this exit status."""
+    for line in lines:
+        child.expect(line)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == status
+
+
 def _next_path(child: "pexpect.spawn") -> tuple[str, str]:
     child.expect(QUESTION)
     return child.match.group(1), child.match.group(2)
@@ -70,12 +79,7 @@ def test_english_interview_validates_records_unknown_shows_changes_and_saves(tmp
     path2, _hint2 = _next_path(child)
     assert path2 != path
     child.sendline("quit")
-    child.expect("Interview stopped.")
-    child.expect("Outcome: ")
-    child.expect(f"Profile saved to {re.escape(str(out))}")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    _ends(child, "Interview stopped.", "Outcome: ", f"Profile saved to {re.escape(str(out))}")
     saved = yaml.safe_load(out.read_text(encoding="utf-8"))
     flat = _flatten(saved)
     assert flat["nationalities"] == ["RU"]
@@ -136,6 +140,90 @@ def test_russian_interview_until_nothing_more_can_be_settled(tmp_path):
     assert sum(1 for v in flat.values() if v == "unknown") == count
 
 
+def test_a_russian_interview_in_natural_words_with_back_and_ctrl_c_saves_the_profile(tmp_path):
+    """Russian words throughout: a country by its Russian name, да/нет, «не знаю», a choice by its number; ``back``
+    takes an answer back and asks it again; Ctrl-C stops the interview and the profile is saved all the same."""
+    out = tmp_path / "out.yaml"
+    child = _spawn("--as-of", "2024-03-01", "--lang", "ru", "--engine", "compiled", "--save", str(out))
+    child.expect("Интервью")
+    said: dict[str, str] = {"nationalities": "Россия", "location.country": "Грузия", "fear.fears_return": "да"}
+    unknown: list[str] = []
+    backed = False
+    for _ in range(10):
+        path, hint = _next_path(child)
+        if path in said:
+            child.sendline(said[path])
+        elif hint == "да или нет":
+            child.sendline("нет")
+            said[path] = "нет"
+        elif hint.startswith("номер или название из списка"):
+            child.sendline("1")
+            said[path] = "1"
+        else:
+            child.sendline("не знаю")
+            unknown.append(path)
+        child.expect(["Изменилось:", "Ничего не изменилось."])
+        if path == "fear.fears_return" and not backed:
+            child.expect("> ")  # the next question
+            child.sendline("назад")
+            child.expect(r"Ответ отменён: fear\.fears_return")
+            again, _hint = _next_path(child)
+            assert again == "fear.fears_return"
+            child.sendline("да")
+            backed = True
+    assert backed and {"nationalities", "location.country", "fear.fears_return"} <= set(said)
+    _next_path(child)
+    child.sendintr()  # Ctrl-C
+    _ends(child, "Прервано.", "Итог: ", f"Профиль сохранён в {re.escape(str(out))}", status=130)
+    flat = _flatten(yaml.safe_load(out.read_text(encoding="utf-8")))
+    assert flat["nationalities"] == ["RU"] and flat["location.country"] == "GE" and flat["fear.fears_return"] is True
+    for p in unknown:
+        assert flat[p] == "unknown"  # «не знаю» is unknown, never false
+    for p, word in said.items():
+        if word == "нет":
+            assert flat[p] is False
+
+
+def test_end_of_input_saves_and_skipped_questions_come_back(tmp_path):
+    out = tmp_path / "out.yaml"
+    child = _spawn("--as-of", "2024-03-01", "--engine", "compiled", "--save", str(out))
+    first, _hint = _next_path(child)
+    child.sendline("skip")
+    second, _hint = _next_path(child)
+    assert second != first
+    child.sendline("help")
+    child.expect("take back the last answer")
+    child.expect("> ")
+    child.sendline("review")
+    child.expect("No answers yet.")
+    child.expect("> ")
+    child.sendline("outcome")
+    child.expect("Outcome: ")
+    child.expect("> ")
+    child.sendeof()  # end of input: stop and save
+    _ends(child, "Interview stopped.", f"Profile saved to {re.escape(str(out))}")
+    assert yaml.safe_load(out.read_text(encoding="utf-8")) == {}
+
+
+def test_skipped_questions_are_offered_again_at_the_end():
+    from refugee_rules.frontends.interview import InterviewSession, run_terminal
+
+    start = {"nationalities": ["RU"], "location": {"country": "GE"}, "fear": {"fears_return": False}}
+    session = InterviewSession(start, as_of="2024-03-01", engine="compiled")
+    first = session.next_questions(1)[0].path
+    replies = iter(["skip"])
+    written: list[str] = []
+
+    def read(prompt: str) -> str | None:
+        return next(replies, "не знаю")
+
+    assert run_terminal(session, read, written.append) == 0
+    text = "".join(written)
+    assert "The skipped questions, once more:" in text
+    assert text.count(f"[{first}:") == 2  # asked, skipped, asked again
+    assert "saved" not in text
+
+
 def test_nothing_is_saved_without_save(tmp_path):
     child = _spawn("--as-of", "2024-03-01")
     child.expect("> ")
@@ -154,3 +242,11 @@ def _flatten(data: dict, prefix: str = "") -> dict:
         else:
             out[f"{prefix}{k}"] = v
     return out
+
+
+def test_a_save_path_that_cannot_be_written_is_refused_before_the_first_question(tmp_path):
+    import subprocess
+
+    r = subprocess.run([EXE, "interview", "--as-of", "2024-03-01", "--save", str(tmp_path / "no" / "such" / "out.yaml")],
+                       input="", capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 2 and "does not exist" in r.stderr and "Guided interview" not in r.stdout

@@ -78,6 +78,12 @@ def _test(t: Test) -> Check:
     raise ValueError(f"operator {op!r} has no compiled form")
 
 
+def holds(t: Test, facts: Facts) -> bool:
+    """Whether one test definitely holds on these (encoded, known) facts, with exactly the engine's comparison:
+    for reading a program outside an evaluation (which questions could still change an answer)."""
+    return _test(t)(facts)
+
+
 _SCALAR = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 

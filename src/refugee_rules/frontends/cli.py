@@ -403,17 +403,40 @@ def _cmd_walkthrough(args: argparse.Namespace) -> int:
 
 
 def _cmd_interview(args: argparse.Namespace) -> int:
+    """At a terminal, answers are read with GNU readline (the standard library's): arrow keys edit the line and
+    recall earlier answers, and the history lives in memory only (no history file: case facts are never written
+    unasked). prompt_toolkit would add completion, but also a dependency and its own screen handling for what
+    readline already does; piped input is read line by line."""
     from refugee_rules.frontends.interview import InterviewSession, run_terminal
 
-    def read() -> str | None:
+    if sys.stdin.isatty():
+        try:
+            import readline
+        except ImportError:  # pragma: no cover - Windows without pyreadline: plain input() still works
+            pass
+        else:
+            readline.parse_and_bind("set enable-bracketed-paste off")  # no escape codes around each prompt
+
+        def read(prompt: str) -> str | None:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+    else:
+        def read(prompt: str) -> str | None:
+            sys.stdout.write(prompt)
+            sys.stdout.flush()
+            line = sys.stdin.readline()
+            return line if line else None
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
         sys.stdout.flush()
-        line = sys.stdin.readline()
-        return line if line else None
 
     if args.profile == "-" or args.save == "-":
         raise RefugeeRulesError("interview: standard input carries the answers and standard output the questions; "
                                 "give the profile and --save as files")
-    if args.save:  # found out now, not after the last answer
+    if args.save:  # checked before the first question, not after the last
         target = Path(args.save)
         if target.is_dir():
             raise FileError(args.save, "a directory; give a file name to save the profile to")
@@ -421,7 +444,7 @@ def _cmd_interview(args: argparse.Namespace) -> int:
             raise FileError(args.save, f"the directory {str(target.parent)!r} does not exist")
     profile = read_profile(args.profile) if args.profile else None
     with InterviewSession(profile, options=_options(args)) as session:
-        return run_terminal(session, read, sys.stdout.write, save=args.save)
+        return run_terminal(session, read, write, save=args.save)
 
 
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -436,8 +459,8 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
     i.add_argument("profile", nargs="?", help="a partial profile file to start from (default: an empty one; not -, "
                    "standard input carries the answers)")
     _add_options(i)
-    i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends (nothing is saved "
-                   "without it; checked before the first question)")
+    i.add_argument("--save", metavar="OUT.yaml", help="save the profile here when the interview ends, is stopped or interrupted (Ctrl-C, end of input); "
+                   "nothing is saved without it")
     i.set_defaults(run=_cmd_interview)
 
 

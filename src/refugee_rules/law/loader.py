@@ -72,6 +72,9 @@ class RuleBook:
     overrides: dict[str, Override] = field(default_factory=dict)  # layer rule id -> the base rule it replaced
     regimes: dict[str, RegimeMeta] = field(default_factory=dict)  # destination code -> what its regime file covers
     jurisdiction_of: dict[str, str] = field(default_factory=dict)  # rule id -> the optional legal layer it belongs to
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Tables a later stage derives from this book alone (the questions' reading of each rule), kept with the book
+    so that they go with it (an Assessor owns its book; nothing built from rules is cached process-wide)."""
 
     @property
     def inclusion(self) -> str | None:

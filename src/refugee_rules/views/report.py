@@ -15,7 +15,6 @@ English, and the catalog tests make sure there is none.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -149,15 +148,11 @@ _DATASET_PINPOINT = re.compile(r"requirements\.csv\.gz: the row for the passport
 
 
 def open_questions(assessment: Assessment) -> list[tuple[MissingFact, list[str]]]:
-    """Each missing fact once, with the undetermined findings it bears on, most useful first."""
-    bearing: dict[str, list[str]] = {}
-    first: dict[str, MissingFact] = {}
-    for finding in assessment.findings:
-        for m in finding.missing_facts:
-            first.setdefault(m.path, m)
-            bearing.setdefault(m.path, []).append(finding.id)
-    order = Counter({path: len(ids) for path, ids in bearing.items()})
-    return [(first[path], bearing[path]) for path, _ in sorted(order.items(), key=lambda kv: (-kv[1], kv[0]))]
+    """Each question once, with the undetermined findings it could change, in the one ranking the report, the
+    ``questions`` command, the interview and the service share (:func:`refugee_rules.tasks.questions.ranked`)."""
+    from refugee_rules.tasks.questions import ranked
+
+    return [(m, ids) for m, ids, _group in ranked(assessment)]
 
 
 # --- the language of one report ----------------------------------------------------------------------
