@@ -348,7 +348,14 @@ def finding_columns(options: Options | None = None) -> list[str]:
     return list(assessor(options or _worker_options()).book.findings)
 
 
+def _one_line(text: str) -> str:
+    """A cell on one line: a line break in a record's name or an error is written as an escape, so that every record
+    is one line of the summary CSV and ``--resume`` counts records by counting lines."""
+    return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n") if ("\n" in text or "\r" in text) else text
+
+
 def _summary_row(index: int, ident: str, status: str, decided: Any = None, error: str = "") -> str:
+    ident, error = _one_line(ident), _one_line(error)
     buffer = io.StringIO()
     statuses = {d.id: d.answer for d in decided.decisions} if decided else {}
     outcome = decided.outcome if decided else None
