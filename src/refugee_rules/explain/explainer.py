@@ -169,7 +169,8 @@ class Memos:
         self.clauses: tuple[FindingDecl, ...] = tuple(
             d for d in book.findings.values() if d.kind == "clause" and d.stop_point)
         self._productions: weakref.WeakKeyDictionary[Program, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
-        self._cited: dict[tuple[str, ...], tuple[tuple[Citation, ...], tuple[RuleDates, ...]]] = {}
+        # cited rules -> their citations and dates (the same for every case that cites them)
+        self.cited: dict[tuple[str, ...], tuple[tuple[Citation, ...], tuple[RuleDates, ...]]] = {}
         self.firings: Memo[Firing] = Memo(CACHE_SIZE)
         self.traces: Memo[list[Firing]] = Memo(CACHE_SIZE // 4)
         self.trace_paths: Memo[tuple[str, ...]] = Memo(CACHE_SIZE // 4)
@@ -442,9 +443,9 @@ class Explainer:
         return out
 
     def _cited(self, rule_ids: tuple[str, ...]) -> tuple[tuple[Citation, ...], tuple[RuleDates, ...]]:
-        found = self.memos._cited.get(rule_ids)
+        found = self.memos.cited.get(rule_ids)
         if found is None:
-            found = self.memos._cited[rule_ids] = (tuple(self._citations(list(rule_ids))),
+            found = self.memos.cited[rule_ids] = (tuple(self._citations(list(rule_ids))),
                                                    tuple(self.rule_dates(list(rule_ids))))
         return found
 

@@ -182,7 +182,7 @@ def decided_json(value: CompactAssessment, decisions: Any, known: dict[str, Any]
     paths: set[str] = set().union(*[d.facts_used for d in decisions])
     unknown: set[str] = set().union(*[d.unknown for d in decisions])
     facts = {path: to_json_bytes(known[path]) for path in paths}
-    return assemble(value, [d._written[0] if d._written else d.compact_json() for d in decisions], facts, unknown)
+    return assemble(value, [d.compact_json() for d in decisions], facts, unknown)
 
 
 def assemble(value: CompactAssessment, findings: list[bytes], facts: dict[str, bytes], unknown: set[str]) -> bytes:
