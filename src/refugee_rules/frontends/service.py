@@ -424,6 +424,10 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
     def get_health() -> Health:
         return Health(status="ok", version=__version__, engine=default_engine(), rulesets_hash=book.content_hash)
 
+    # the browser interview (frontends/web)
+    from refugee_rules.frontends.web import interview_router
+    app.include_router(interview_router(layers=layer_dirs, rulesets=ruleset_dirs))
+
     return BodyLimit(app, max_body_bytes)
 
 

@@ -271,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{po_path(lang, 'messages')}: {filled}/{total} translated")
         filled, total = _update(lang, "content", [(t.msgid, t.origin) for t in content_texts(book)])
         print(f"{po_path(lang, 'content')}: {filled}/{total} translated")
+        from refugee_rules.frontends.web.words import DOMAIN as WEB, messages as web_messages
+
+        filled, total = _update(lang, WEB, web_messages())  # the browser interview's own catalog
+        print(f"{po_path(lang, WEB)}: {filled}/{total} translated")
     return 0
 
 
