@@ -262,3 +262,23 @@ def test_an_uploaded_profile_goes_on_where_it_left_off(page, base_url, tmp_path)
     page.click("#upload")
     assert "notes.txt" in page.inner_text("#errors") and "not valid YAML" in page.inner_text("#errors")
 
+
+
+def test_the_interview_works_with_javascript_switched_off(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?lang=ru")
+        page.click("#begin")
+        page.locator('#answer-form input[name="value"]').first.fill("Россия")
+        page.click("#next")
+        page.locator('#answer-form input[name="value"]').fill("Казахстан")
+        page.click("#next")
+        page.click("#review")
+        assert "Казахстан (KZ)" in page.inner_text("#review-page")
+        page.click("#to-report")
+        assert page.get_attribute("#report", "data-outcome") == assess(
+            {"nationalities": ["RU"], "location": {"country": "KZ"}}).outcome.status
+        assert not page.locator("#print").is_visible()  # the Print button needs the script; the hint says how
+    finally:
+        context.close()

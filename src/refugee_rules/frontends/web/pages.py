@@ -200,7 +200,7 @@ def question_page(step: Step, path: str | None = None, *, session: InterviewSess
         return _page("question.html.j2", step.lang, status=422 if errors else 200, view=f"question:{path}",
                      state=step.answers.encode(), q=q, spec=spec, widget=_widget(spec, value, step.lang, more_records),
                      was_unknown=_get(current, path) == UNKNOWN, errors=list(errors), messages=step.messages,
-                     sections=sections, section=dict(SECTIONS)[here], answered=answered,
+                     sections=sections, section=step._(dict(SECTIONS)[here]), answered=answered,
                      still_open=len(open_questions), so_far=_so_far(a, step.lang, changes),
                      can_go_back=_previous(step.answers, path) is not None)
     finally:
@@ -248,8 +248,11 @@ def _field(name: str, sub: FactSpec, lang: str) -> dict[str, Any]:
         options = [(v, inputs.label_of(v, lang)) for v in sub.values]
     elif sub.kind == "bool":
         options = [("yes", L.yes_no(True)), ("no", L.yes_no(False))]
-    question = L.t(sub.question or sub.description) if (sub.question or sub.description) else name
-    return {"name": name, "kind": sub.kind, "label": L.field(name), "question": question, "options": options}
+    text = sub.question or sub.description
+    question = L.t(text) if text else name
+    if lang != "en" and question == text:  # the content catalog words a record's fields by name, not by question
+        question = L.field(name)[:1].upper() + L.field(name)[1:]
+    return {"name": name, "kind": sub.kind, "question": question, "options": options}
 
 
 def _previous(answers: Answers, path: str | None) -> str | None:

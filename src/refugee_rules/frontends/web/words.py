@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from refugee_rules.views.i18n import Msgid, check_lang, translations
 
@@ -34,9 +35,13 @@ def messages() -> list[tuple[Msgid, str]]:
     opts = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
     for path in sorted((HERE / "templates").glob("*.j2")):
         for lineno, msg, _comments, _ctx in extract_from_file("jinja2.ext:babel_extract", str(path), options=opts):
-            out.append((tuple(msg) if isinstance(msg, tuple) else msg, f"templates/{path.name}:{lineno}"))
+            out.append((_msgid(msg), f"templates/{path.name}:{lineno}"))
     keywords = {"_": None, "N_": None, "n": (1, 2)}
     for path in sorted(HERE.glob("*.py")):
         for lineno, msg, _comments, _ctx in extract_from_file("python", str(path), keywords=keywords):
-            out.append((tuple(msg) if isinstance(msg, tuple) else msg, f"{path.name}:{lineno}"))
+            out.append((_msgid(msg), f"{path.name}:{lineno}"))
     return out
+
+
+def _msgid(msg: Any) -> Msgid:
+    return (str(msg[0]), str(msg[1])) if isinstance(msg, tuple) else str(msg)
