@@ -25,6 +25,7 @@ import yaml
 
 from refugee_rules import assess
 from refugee_rules.case.facts import catalogue
+from refugee_rules.frontends.interview import ABSENT, value_at
 from refugee_rules.views.i18n import country_name
 from refugee_rules.views.report import View
 
@@ -39,7 +40,6 @@ playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for P
                                  "(pip install -e '.[dev]'); the interview was not checked in a browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install -y "
                                 "chromium); the interview was not checked in a browser")
-MISSING = object()
 SEEN = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   return {server: nav.responseStart - nav.requestStart, bytes: nav.decodedBodySize,
@@ -74,15 +74,6 @@ def page(browser, base_url, tmp_path):
     page.on("request", lambda request: page.requests.append(request.url))  # type: ignore[attr-defined]
     yield page
     context.close()
-
-
-def _value(profile: dict[str, Any], path: str) -> Any:
-    node: Any = profile
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return MISSING
-        node = node[part]
-    return node
 
 
 def _country(code: str, lang: str) -> str:
@@ -165,9 +156,9 @@ def _interview(page, base_url: str, name: str, lang: str, shot_at: int | None = 
         assert now["advice"], "the page does not say it is advice support"
         if steps == shot_at:
             page.screenshot(path=str(SCREENS / f"interview-{lang}.png"))
-        value = _value(profile, path)
+        value = value_at(profile, path)
         asked.append(path)
-        if value is MISSING or value == "unknown":
+        if value is ABSENT or value == "unknown":
             _press(page, "dont-know")
         else:
             _answer(page, path, value, lang)
@@ -196,7 +187,7 @@ def test_the_interview_in_both_languages_ends_on_the_assessment_of_the_answers(p
         shown = page.inner_text("#report #outcome h2")
         assert View(a, lang).outcome_label() in shown
         for path, value in _leaves(downloaded):  # every answer is the example's, or "don't know"
-            given = _value(example, path)
+            given = value_at(example, path)
             assert value == "unknown" or given == value or (isinstance(value, list) and sorted(given) == sorted(value)), \
                 (lang, path, value)
         if name == PROFILES[0]:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from refugee_rules import assess
 from refugee_rules.case.facts import catalogue
-from refugee_rules.frontends.interview import InterviewSession
+from refugee_rules.frontends.interview import ABSENT, InterviewSession, value_at
 from refugee_rules.frontends.service import create_app
 from refugee_rules.frontends.web.pages import CSP
 from refugee_rules.frontends.web.words import DOMAIN, messages
@@ -74,15 +74,6 @@ def start(client: TestClient, lang: str = "en") -> Page:
     return Page(client.post("/interview", data={"state": "", "lang": lang, "action": "start", "as_of": AS_OF}))
 
 
-def _value(profile: dict[str, Any], path: str) -> Any:
-    node: Any = profile
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def _fields(path: str, value: Any) -> dict[str, Any]:
     """The form fields a person fills to give ``value`` (what the question's inputs post)."""
     spec = catalogue()[path]
@@ -103,9 +94,11 @@ def interview(client: TestClient, profile: dict[str, Any], lang: str) -> tuple[P
     while page.path is not None:
         pages.append(page)
         assert not page.errors, (page.path, page.errors)
-        value = _value(profile, page.path)
-        page = page.post(client, "unknown") if value in (None, "unknown") else page.post(client, "answer",
-                                                                                         **_fields(page.path, value))
+        value = value_at(profile, page.path)
+        if value is ABSENT or value == "unknown":
+            page = page.post(client, "unknown")
+        else:
+            page = page.post(client, "answer", **_fields(page.path, value))
         assert len(pages) < 120
     return page, pages
 
@@ -122,8 +115,8 @@ def test_the_interview_without_javascript_ends_on_the_report_of_the_answers(clie
     with InterviewSession({}, as_of=AS_OF, lang=lang) as session:
         for page in pages:
             assert page.path == session.next_questions(1)[0].path
-            value = _value(BORIS, page.path)
-            session.answer(page.path, "unknown" if value is None else value)
+            value = value_at(BORIS, page.path)
+            session.answer(page.path, "unknown" if value is ABSENT else value)
     for page in [*pages, report]:  # every page says it is advice support, in its language
         assert html.escape(RU_DISCLAIMER if lang == "ru" else DISCLAIMER, quote=False) in page.html
 

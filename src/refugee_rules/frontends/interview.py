@@ -216,7 +216,7 @@ class InterviewSession:
             self._runner = IncrementalDurable()
         self._assessment = self._assess()
         self._changes: list[Change] = []
-        self._history: list[tuple[str, Any]] = []  # (path, the value before the answer; _ABSENT: not given)
+        self._history: list[tuple[str, Any]] = []  # (path, the value before the answer; ABSENT: not given)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -251,7 +251,7 @@ class InterviewSession:
         if fact_path == AS_OF or fact_path not in specs:
             raise ProfileError([f"{fact_path}: not a fact of the case profile"])
         value = parse_value(specs[fact_path], value, self.lang)
-        previous = _get(self._data, fact_path)
+        previous = value_at(self._data, fact_path)
         changes = self._replace(_set(self._data, fact_path, value))  # raises ProfileError naming the field
         self._history.append((fact_path, previous))
         return changes
@@ -261,14 +261,14 @@ class InterviewSession:
         if not self._history:
             return None
         path, previous = self._history.pop()
-        data = _unset(self._data, path) if previous is _ABSENT else _set(self._data, path, previous)
+        data = _unset(self._data, path) if previous is ABSENT else _set(self._data, path, previous)
         self._replace(data)
         return path
 
     def answered(self) -> list[tuple[str, Any]]:
         """The answers given in this session, in order, each with its value now (a later answer replaces one)."""
         paths = list(dict.fromkeys(path for path, _previous in self._history))
-        return [(path, _get(self._data, path)) for path in paths]
+        return [(path, value_at(self._data, path)) for path in paths]
 
     def _replace(self, data: dict[str, Any]) -> list[Change]:
         case = profile_from_mapping(data)
@@ -308,14 +308,16 @@ def _set(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return out
 
 
-_ABSENT = object()
+ABSENT = object()
+"""What :func:`value_at` gives for a fact the profile does not hold (not asked: neither a value nor "unknown")."""
 
 
-def _get(data: dict[str, Any], path: str) -> Any:
+def value_at(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted fact path of a profile given as nested mappings (``ABSENT`` where it has none)."""
     node: Any = data
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:
-            return _ABSENT
+            return ABSENT
         node = node[part]
     return node
 
@@ -512,7 +514,7 @@ def _help(write: Callable[[str], Any], _: Any) -> None:
 def _review(session: InterviewSession, write: Callable[[str], Any], _: Any) -> None:
     from refugee_rules.views.report import View
 
-    answered = [(p, v) for p, v in session.answered() if v is not _ABSENT]
+    answered = [(p, v) for p, v in session.answered() if v is not ABSENT]
     if not answered:
         write("   " + _("No answers yet.") + "\n")
         return

@@ -29,7 +29,7 @@ from refugee_rules.api import assess
 from refugee_rules.case.facts import AS_OF, FactSpec, catalogue
 from refugee_rules.case.profile import UNKNOWN
 from refugee_rules.errors import ProfileError
-from refugee_rules.frontends.interview import Change, InterviewSession
+from refugee_rules.frontends.interview import ABSENT, Change, InterviewSession, value_at
 from refugee_rules.frontends.web import answers as inputs
 from refugee_rules.frontends.web.state import STATE_FIELD, Answers, read_date, uploaded
 from refugee_rules.frontends.web.words import gettext, ngettext
@@ -193,13 +193,13 @@ def question_page(step: Step, path: str | None = None, *, session: InterviewSess
                      "state": "current" if key == here else "open" if key in open_sections else "done"}
                     for key, label in SECTIONS]
         current = step.answers.profile
-        given = _get(current, path)
-        value = posted if posted is not None else inputs.shown_value(spec, None if given is _ABSENT else given,
+        given = value_at(current, path)
+        value = posted if posted is not None else inputs.shown_value(spec, None if given is ABSENT else given,
                                                                         step.lang)
         answered = len(step.answers.order)
         return _page("question.html.j2", step.lang, status=422 if errors else 200, view=f"question:{path}",
                      state=step.answers.encode(), q=q, spec=spec, widget=_widget(spec, value, step.lang, more_records),
-                     was_unknown=_get(current, path) == UNKNOWN, errors=list(errors), messages=step.messages,
+                     was_unknown=value_at(current, path) == UNKNOWN, errors=list(errors), messages=step.messages,
                      sections=sections, section=step._(dict(SECTIONS)[here]), answered=answered,
                      still_open=len(open_questions), so_far=_so_far(a, step.lang, changes),
                      can_go_back=_previous(step.answers, path) is not None)
@@ -272,7 +272,7 @@ def review_page(step: Step, errors: Iterable[str] = ()) -> Any:
         open_questions = session.next_questions(n=10_000)
         rows: dict[str, list[dict[str, Any]]] = {key: [] for key, _label in SECTIONS}
         for path in _answered_paths(step.answers.profile):
-            value = _get(step.answers.profile, path)
+            value = value_at(step.answers.profile, path)
             q = _question_for(path, open_questions, step.lang)
             rows[_section_of_path(path, a, open_questions)].append({
                 "path": path, "question": q.question,
@@ -284,7 +284,7 @@ def review_page(step: Step, errors: Iterable[str] = ()) -> Any:
 
 
 def _answered_paths(profile: dict[str, Any]) -> list[str]:
-    return [p for p in catalogue() if p != AS_OF and _get(profile, p) is not _ABSENT]
+    return [p for p in catalogue() if p != AS_OF and value_at(profile, p) is not ABSENT]
 
 
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
@@ -436,14 +436,3 @@ def upload(data: bytes, filename: str, lang: str, as_of: str, base: Options) -> 
                          % {"count": count, "file": filename or "?"})
     return question_page(step)
 
-
-_ABSENT = object()
-
-
-def _get(data: dict[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return _ABSENT
-        node = node[part]
-    return node
