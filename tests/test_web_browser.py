@@ -67,13 +67,16 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, base_url, tmp_path):
+def page(browser, base_url):
+    """A new tab; every request it makes is recorded, and none may go to a host other than the server's own."""
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
     page = context.new_page()
-    page.requests = []  # type: ignore[attr-defined]
-    page.on("request", lambda request: page.requests.append(request.url))  # type: ignore[attr-defined]
     yield page
     context.close()
+    hosts = {urlsplit(u).netloc for u in requests if not u.startswith(("data:", "blob:"))}
+    assert requests and hosts == {urlsplit(base_url).netloc}, hosts
 
 
 def _country(code: str, lang: str) -> str:
@@ -192,8 +195,6 @@ def test_the_interview_in_both_languages_ends_on_the_assessment_of_the_answers(p
                 (lang, path, value)
         if name == PROFILES[0]:
             page.screenshot(path=str(SCREENS / f"report-{lang}.png"))
-    hosts = {urlsplit(u).netloc for u in page.requests if not u.startswith(("data:", "blob:"))}
-    assert hosts == {urlsplit(base_url).netloc}, hosts
 
 
 def _leaves(profile: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

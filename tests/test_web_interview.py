@@ -262,6 +262,21 @@ def test_an_uploaded_file_that_is_not_a_profile_is_named_with_its_problem(client
     assert missing_file.view == "start" and missing_file.errors
 
 
+def test_an_unforeseen_failure_is_a_page_without_its_detail(client, monkeypatch):
+    from refugee_rules.frontends.web import pages
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("PRIVATE-FACT-4471")
+
+    monkeypatch.setattr(pages, "question_page", broken)
+    r = start(client).response
+    assert r.status_code == 500 and "internal error (RuntimeError)" in r.text and "PRIVATE-FACT" not in r.text
+    assert r.headers["content-security-policy"] == CSP
+    cut = client.post("/interview/upload", content=b"--x\r\nContent-Disposition: form-data; name=\"profile\"",
+                      headers={"content-type": "multipart/form-data; boundary=x"})
+    assert cut.status_code == 422 and Page(cut).view == "start" and Page(cut).errors
+
+
 def test_case_data_is_escaped_on_every_page(client):
     hostile = {"case_ref": "<script>alert(1)</script>", "nationalities": ["RU"],
                "legal_cases": [{"kind": "criminal", "charge": '"><img src=x onerror=alert(1)>'}]}
@@ -278,6 +293,8 @@ def test_finish_clears_and_the_start_page_is_in_both_languages(client):
     ru = Page(client.get("/?lang=ru"))
     assert ru.lang == "ru" and "Начать интервью" in ru.html
     assert Page(client.get("/?lang=xx")).lang == "en"
+    assert Page(client.get("/", headers={"accept-language": "ru-RU,ru;q=0.9,en;q=0.8"})).lang == "ru"
+    assert Page(client.get("/?lang=en", headers={"accept-language": "ru"})).lang == "en"
     switched = start(client).post(client, "show", lang="ru", view="question:nationalities")
     assert switched.lang == "ru" and switched.path == "nationalities"
 

@@ -26,23 +26,30 @@ def interview_router(*, layers: tuple[Path, ...] = (), rulesets: tuple[Path, ...
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
-    def start(lang: str = "en") -> Any:
-        return pages.start_page(lang if lang in LANGUAGES else "en")
+    def start(request: Request, lang: str | None = None) -> Any:
+        if lang not in LANGUAGES:  # not chosen yet: the browser's first language, if it is one of ours
+            first = request.headers.get("accept-language", "").split(",")[0].strip().lower()[:2]
+            lang = first if first in LANGUAGES else "en"
+        return pages.start_page(lang)
 
     @router.post("/interview")
     async def step(request: Request) -> Any:
         body = await request.body()
-        return await run_in_threadpool(pages.handle, body, base)
+        return await run_in_threadpool(pages.guarded, pages.handle, body, base)
 
     @router.post("/interview/upload")
     async def upload(request: Request) -> Any:
-        form = await request.form()
-        file = form.get("profile")
-        data, name = b"", ""
-        if file is not None and not isinstance(file, str):
-            data, name = await file.read(), file.filename or ""
-        lang, as_of = str(form.get("lang") or "en"), str(form.get("as_of") or "")
-        return await run_in_threadpool(pages.upload, data, name, lang, as_of, base)
+        data, name, lang, as_of = b"", "", "en", ""
+        try:
+            form = await request.form()
+        except Exception:  # not a form at all (a multipart body cut short): the start page says no file came
+            form = None
+        if form is not None:
+            file = form.get("profile")
+            if file is not None and not isinstance(file, str):
+                data, name = await file.read(), file.filename or ""
+            lang, as_of = str(form.get("lang") or "en"), str(form.get("as_of") or "")
+        return await run_in_threadpool(pages.guarded, pages.upload, data, name, lang, as_of, base)
 
     @router.get("/web/static/{name}")
     def static(name: str) -> Any:

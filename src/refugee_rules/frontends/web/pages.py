@@ -35,10 +35,10 @@ from refugee_rules.frontends.web.state import STATE_FIELD, Answers, read_date, u
 from refugee_rules.frontends.web.words import gettext, ngettext
 from refugee_rules.law.kinds import KINDS
 from refugee_rules.options import LANGUAGES, Options
-from refugee_rules.result.assessment import Assessment
+from refugee_rules.result.assessment import DISCLAIMER, Assessment
 from refugee_rules.tasks.questions import STAGES, Question, shown, stage
 from refugee_rules.views.i18n import N_, problem_text
-from refugee_rules.views.report import TONE_MARK, View, plain, render
+from refugee_rules.views.report import Lang, View, plain, render
 
 HERE = Path(__file__).resolve().parent
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -92,17 +92,12 @@ def _env(lang: str) -> Environment:
 def _page(template: str, lang: str, status: int = 200, **context: Any) -> Any:
     from fastapi.responses import HTMLResponse
 
-    view_context = {"lang": lang, "languages": LANGUAGES, "state_field": STATE_FIELD, "finding_url": FINDING_URL,
-                    "disclaimer": _disclaimer(lang), "finished": False, "messages": [], "errors": [],
+    view_context = {"lang": lang, "state_field": STATE_FIELD, "finding_url": FINDING_URL,
+                    "disclaimer": Lang(lang).t(DISCLAIMER), "finished": False, "messages": [], "errors": [],
                     "state": "", "view": ""}
     view_context.update(context)
     html = _env(lang).get_template(template).render(**view_context)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
-
-
-@lru_cache(maxsize=4)
-def _disclaimer(lang: str) -> str:
-    return View(assess({}, as_of="2024-01-01"), lang).disclaimer()
 
 
 # --- the state of one page ------------------------------------------------------------------------------------
@@ -138,8 +133,6 @@ def _question_for(path: str, open_questions: list[Question], lang: str) -> Quest
     found = next((q for q in open_questions if q.path == path), None)
     if found is not None:
         return found
-    from refugee_rules.views.report import Lang
-
     spec, L = catalogue()[path], Lang(lang)
     return Question(rank=0, path=path, question=L.t(spec.question or spec.description),
                     client_question=L.t(spec.client_question) if spec.client_question else None,
@@ -187,7 +180,7 @@ def question_page(step: Step, path: str | None = None, *, session: InterviewSess
             path = open_questions[0].path
         q = _question_for(path, open_questions, step.lang)
         spec = catalogue()[path]
-        here = section_of(q, a) if q.rank else _section_of_path(path, a, open_questions)
+        here = section_of(q, a) if q.rank else _section_of_path(path)
         open_sections = {section_of(x, a) for x in open_questions}
         sections = [{"key": key, "label": step._(label),
                      "state": "current" if key == here else "open" if key in open_sections else "done"}
@@ -199,7 +192,7 @@ def question_page(step: Step, path: str | None = None, *, session: InterviewSess
         answered = len(step.answers.order)
         return _page("question.html.j2", step.lang, status=422 if errors else 200, view=f"question:{path}",
                      state=step.answers.encode(), q=q, spec=spec, widget=_widget(spec, value, step.lang, more_records),
-                     was_unknown=value_at(current, path) == UNKNOWN, errors=list(errors), messages=step.messages,
+                     was_unknown=given == UNKNOWN, errors=list(errors), messages=step.messages,
                      sections=sections, section=step._(dict(SECTIONS)[here]), answered=answered,
                      still_open=len(open_questions), so_far=_so_far(a, step.lang, changes),
                      can_go_back=_previous(step.answers, path) is not None)
@@ -208,7 +201,7 @@ def question_page(step: Step, path: str | None = None, *, session: InterviewSess
             session.close()
 
 
-def _section_of_path(path: str, a: Assessment, open_questions: list[Question]) -> str:
+def _section_of_path(path: str) -> str:
     """The section of a question asked again (edited) after it is no longer open: where its fact's stage puts it."""
     i = stage(path)
     if i < len(STAGES):
@@ -240,8 +233,6 @@ def _widget(spec: FactSpec, value: Any, lang: str, more_records: int) -> dict[st
 
 
 def _field(name: str, sub: FactSpec, lang: str) -> dict[str, Any]:
-    from refugee_rules.views.report import Lang
-
     L = Lang(lang)
     options: list[tuple[str, str]] = []
     if sub.kind == "enum":
@@ -264,8 +255,6 @@ def _previous(answers: Answers, path: str | None) -> str | None:
 
 def review_page(step: Step, errors: Iterable[str] = ()) -> Any:
     """Every answer in the profile, by section, each with its button to change it."""
-    from refugee_rules.views.report import Lang
-
     L = Lang(step.lang)
     with step.session() as session:
         a = session.assessment()
@@ -274,7 +263,7 @@ def review_page(step: Step, errors: Iterable[str] = ()) -> Any:
         for path in _answered_paths(step.answers.profile):
             value = value_at(step.answers.profile, path)
             q = _question_for(path, open_questions, step.lang)
-            rows[_section_of_path(path, a, open_questions)].append({
+            rows[_section_of_path(path)].append({
                 "path": path, "question": q.question,
                 "value": step._("don't know") if value == UNKNOWN else L.value(path, value)})
         groups = [(step._(label), rows[key]) for key, label in SECTIONS if rows[key]]
@@ -436,3 +425,13 @@ def upload(data: bytes, filename: str, lang: str, as_of: str, base: Options) -> 
                          % {"count": count, "file": filename or "?"})
     return question_page(step)
 
+
+
+def guarded(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run one request of the interview: anything unforeseen is a page saying so, with no detail that could carry a
+    case fact (nothing is logged: a traceback could quote one)."""
+    try:
+        return fn(*args)
+    except Exception as e:  # never a traceback in a log or on the page
+        return start_page("en", errors=[f"internal error ({type(e).__name__}); the answers were not kept on the "
+                                        "server: download them before trying again"], status=500)
