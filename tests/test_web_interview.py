@@ -201,6 +201,37 @@ def test_the_report_is_the_html_report_with_its_appendix_and_links(client):
     assert 'data-print' in report.html and 'value="finish"' in report.html
 
 
+@pytest.mark.parametrize("path,fields,stored,widget,prefilled", [
+    ("fear.fears_return", {"value": "yes"}, True, 'type="radio" name="value" value="yes"', 'value="yes" checked'),
+    ("country_evidence.ru_unlawful_war_conscription", {"value": "rejected"}, "rejected", 'value="accepted"',
+     'value="rejected" checked'),
+    ("location.since", {"value": "06.10.2022"}, "2022-10-06", 'type="date" name="value"', 'value="2022-10-06"'),
+    ("former_habitual_residence", {"value": "казахстан"}, "KZ", 'list="countries"', 'name="value" value="Kazakhstan (KZ)"'),
+    ("detentions", {"value": "2"}, 2, 'type="number" name="value"', 'value="2"'),
+    ("identity.religion", {"value": "Buddhist"}, "Buddhist", 'type="text" name="value"', 'value="Buddhist"'),
+    ("fear.agents", {"value": ["state", "non_state"]}, ["state", "non_state"], 'type="checkbox" name="value"',
+     'value="non_state" checked'),
+    ("destinations", {"value": ["Georgia (GE)", "Армения", ""]}, ["GE", "AM"], 'type="text" name="value" value=""',
+     'name="value" value="Armenia (AM)"'),
+    ("destinations", {"none": "1"}, [], 'name="none"', 'name="none" value="1" checked'),
+    ("documents.visas", {"records": "2", "record-0-type": "tourist", "record-0-zone": "schengen",
+                         "record-0-issuing_state": "Finland", "record-0-valid_until": "2024-01-01",
+                         "record-0-issued_by_other_schengen_state": "unknown"},
+     [{"type": "tourist", "zone": "schengen", "issuing_state": "FI", "issued_by_other_schengen_state": "unknown",
+       "valid_until": "2024-01-01"}], '<select name="record-0-zone"', '<option value="schengen" selected>'),
+])
+def test_each_kind_of_question_is_asked_with_its_inputs_and_read_into_the_profile(client, path, fields, stored, widget,
+                                                                                  prefilled):
+    page = start(client).post(client, f"edit:{path}")
+    assert page.path == path and widget in page.html
+    answered = page.post(client, "answer", **fields)
+    assert not answered.errors, answered.errors
+    assert value_at(json.loads(answered.state)["profile"], path) == stored
+    again = answered.post(client, f"edit:{path}")  # shown again as given, to edit
+    assert prefilled in again.html and prefilled not in page.html
+    assert again.path == path and again.post(client, "answer", **fields).state == answered.state
+
+
 @pytest.mark.parametrize("lang,words", [("en", "expected a date YYYY-MM-DD"), ("ru", "ожидается дата")])
 def test_bad_input_is_named_on_the_page_in_its_language(client, lang, words):
     page = start(client, lang).post(client, "edit:location.since")

@@ -213,7 +213,7 @@ def _widget(spec: FactSpec, value: Any, lang: str, more_records: int) -> dict[st
     """What the question's inputs show: their kind, choices, pre-filled values, country names to pick from."""
     kind = spec.kind
     element = spec.element.kind if spec.element is not None else None
-    widget: dict[str, Any] = {"kind": kind, "element": element, "value": value if isinstance(value, str) else "",
+    widget: dict[str, Any] = {"kind": kind, "element": element, "value": "" if value is None or isinstance(value, (list, dict)) else str(value),
                               "countries": None, "choices": [], "slots": [], "records": [], "fields": []}
     if kind in ("bool", "enum") or (kind == "list" and spec.values):
         widget["choices"] = inputs.choices(spec, value, lang)
