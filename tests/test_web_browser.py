@@ -228,10 +228,16 @@ def test_the_language_switches_mid_interview_and_storage_is_cleared_on_finish(pa
     assert page.get_attribute("html", "lang") == "ru" and page.get_attribute("#question", "data-path") == path
     stored = page.evaluate("sessionStorage.getItem('refugee-rules.interview.answers')")
     assert json.loads(stored)["profile"] == {"nationalities": ["RU"]}
+    page.locator('#answer-form input[name="value"]').fill("Грузия")
+    page.click("#next")
+    after = page.get_attribute("#question", "data-path")
+    page.go_back()  # the browser's Back is the interview's: the question before, not "resend the form?"
+    page.wait_for_selector(f'#question[data-path="{path}"]')
+    assert page.input_value('#answer-form input[name="value"]') == "Грузия (GE)"
     page.goto(f"{base_url}/?lang=ru")  # a new page in the same tab offers to go on
     assert page.locator("#resume").is_visible()
     page.click("#resume-button")
-    assert page.get_attribute("#question", "data-path") == path
+    assert page.get_attribute("#question", "data-path") == after
     page.click("#to-report")
     page.click("#finish")
     assert page.evaluate("sessionStorage.getItem('refugee-rules.interview.answers')") is None
