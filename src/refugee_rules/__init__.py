@@ -26,15 +26,34 @@ Profiles may be a CaseProfile or a plain mapping (JSON/YAML data). Nothing here 
 files or uses the network. Every function is safe to call from several threads and processes at once.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from refugee_rules._version import __version__
 from refugee_rules.api import FailedRecord, assess, assess_many, impact, load_rulesets
 from refugee_rules.result.assessment import Assessment
-from refugee_rules.tasks.compare import compare
 from refugee_rules.errors import EngineError, ProfileError, RefugeeRulesError, RulesetError
-from refugee_rules.frontends.interview import InterviewSession
 from refugee_rules.case.profile import UNKNOWN, CaseProfile
-from refugee_rules.tasks.questions import questions
-from refugee_rules.tasks.verify import verify
+
+if TYPE_CHECKING:
+    from refugee_rules.frontends.interview import InterviewSession
+    from refugee_rules.tasks.compare import compare
+    from refugee_rules.tasks.questions import questions
+    from refugee_rules.tasks.verify import verify
+
+# Imported on first use: a one-profile command (or a worker) that never asks, compares or verifies does not pay
+# for the interview, the comparison and the report templates they load.
+_LAZY = {"InterviewSession": "refugee_rules.frontends.interview", "compare": "refugee_rules.tasks.compare",
+         "questions": "refugee_rules.tasks.questions", "verify": "refugee_rules.tasks.verify"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'refugee_rules' has no attribute {name!r}")
 
 __all__ = [
     "UNKNOWN",

@@ -16,9 +16,10 @@ in a bounded memo, in process memory only: the same case explained cold or from 
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 import weakref
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 
 from refugee_rules.result.assessment import Answer, FindingStatus, Screening
@@ -132,6 +133,13 @@ def decision_reads(book: RuleBook, reads: dict[str, tuple[str, ...]]) -> tuple[
     return closure, {f: frozenset(paths) for f, paths in reads.items()}, values
 
 
+class DecisionMasks(NamedTuple):
+    """A program's side of the decision keys (see :meth:`Memos.decision_masks`)."""
+
+    production: dict[str, int]  # production id -> its bit
+    finding: dict[str, tuple[int, int, tuple[str, ...]]]  # finding -> (productions, fact paths read, paths shown)
+
+
 _UNKNOWN = ("<unknown>",)  # a fact asked and not known: distinct from every value and from absence (None)
 
 
@@ -169,6 +177,14 @@ class Memos:
         self.clauses: tuple[FindingDecl, ...] = tuple(
             d for d in book.findings.values() if d.kind == "clause" and d.stop_point)
         self._productions: weakref.WeakKeyDictionary[Program, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+        # A decision key holds sets (productions fired, facts known and unknown) as bit masks: one bit per fact path
+        # a finding can read and per production id, the same bit in every program, so one AND replaces building a
+        # frozenset, and keys from programs of different dates stay comparable.
+        self.fact_bits: dict[str, int] = {path: 1 << i for i, path in enumerate(
+            sorted({p for paths in self.read_sets.values() for p in paths}))}
+        self._production_bits: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._masks: weakref.WeakKeyDictionary[Program, DecisionMasks] = weakref.WeakKeyDictionary()
         # cited rules -> their citations and dates (the same for every case that cites them)
         self.cited: dict[tuple[str, ...], tuple[tuple[Citation, ...], tuple[RuleDates, ...]]] = {}
         self.firings: Memo[Firing] = Memo(CACHE_SIZE)
@@ -186,6 +202,24 @@ class Memos:
                 own.setdefault(p.finding, set()).add(p.id)
             found = {f: frozenset(x for c in members for x in own.get(c, ())) for f, members in self.closure.items()}
             self._productions[program] = found
+        return found
+
+    def decision_masks(self, program: Program) -> DecisionMasks:
+        """The bit of each production of ``program``, and per finding the masks of the productions and fact paths
+        its decision can depend on, with the paths whose values it shows."""
+        found = self._masks.get(program)
+        if found is None:
+            with self._lock:
+                bits = self._production_bits
+                for p in program.productions:
+                    if p.id not in bits:
+                        bits[p.id] = 1 << len(bits)
+            productions = {p.id: bits[p.id] for p in program.productions}
+            fact_bits = self.fact_bits
+            per_finding = {
+                f: (sum(productions[x] for x in ids), sum(fact_bits[x] for x in self.read_sets[f]), self.decision_values[f])
+                for f, ids in self.closure_productions(program).items()}
+            found = self._masks[program] = DecisionMasks(productions, per_finding)
         return found
 
     def constant_text(self, rule_id: str, held: bool) -> str | None:
@@ -421,20 +455,21 @@ class Explainer:
         the same facts known and unknown, and the same values shown, was decided before (see
         :func:`decision_reads`)."""
         memos = self.memos
-        read_sets, shown = memos.read_sets, memos.decision_values
-        productions = memos.closure_productions(self.program)  # the program that ran: it holds every rule in scope
-        fired, values, unknown = self._fired_ids, self.facts.known, self.facts.unknown
-        known = frozenset(values)
+        masks = memos.decision_masks(self.program)  # the program that ran: it holds every rule in scope
+        values, unknown, fact_bits = self.facts.known, self.facts.unknown, memos.fact_bits
+        fired = sum(map(masks.production.__getitem__, self._fired_ids))
+        known = sum(fact_bits.get(p, 0) for p in values)
+        unknown_bits = sum(fact_bits.get(p, 0) for p in unknown)
 
         def state(path: str) -> Any:  # as _states has it, for the few paths a decision shows
             return _frozen(values[path]) if path in values else _UNKNOWN if path in unknown else None
 
-        lookup, memo, scope = memos.decisions.items.get, memos.decisions, self.scope
+        lookup, memo, scope, per_finding = memos.decisions.items.get, memos.decisions, self.scope, masks.finding
         out = []
         for finding in ids:
-            reads = read_sets[finding]
-            key = (scope, finding, fired & productions[finding], known & reads, unknown & reads,
-                   tuple(map(state, shown[finding])) if shown[finding] else ())
+            productions, reads, shown = per_finding[finding]
+            key = (scope, finding, fired & productions, known & reads, unknown_bits & reads,
+                   tuple(map(state, shown)) if shown else ())
             decided = lookup(key)
             if decided is None:
                 decided = self.decide(finding)
