@@ -198,6 +198,8 @@ def test_the_report_is_the_html_report_with_its_appendix_and_links(client):
                  'id="bibliography"'):
         assert part in report.html, part
     assert re.search(r'<h3><span class="mark">[^<]*</span> <a href="/rules/finding/\w+">', report.html)
+    russian = report.post(client, "show", lang="ru", view="report")
+    assert re.search(r'<h3><span class="mark">[^<]*</span> <a href="/rules/finding/\w+\?lang=ru">', russian.html)
     assert 'data-print' in report.html and 'value="finish"' in report.html
 
 

@@ -50,8 +50,8 @@ STATIC_HEADERS = {**HEADERS, "Cache-Control": "max-age=3600"}
 """The script and style sheets hold no case fact: a browser may keep them for an hour."""
 STATIC = {"interview.js": "text/javascript; charset=utf-8", "interview.css": "text/css; charset=utf-8"}
 STEP_ENGINE = "compiled"
-FINDING_URL = "/rules/finding/{id}"
-"""Where the rules explorer shows a finding (its title links there)."""
+RULES_URL = "/rules"
+"""The rules explorer, where a finding's title links (``/rules/finding/{id}``, in the page's language)."""
 SECTIONS = (
     ("where", N_("Where the person is from")),
     ("fear", N_("Fear of return")),
@@ -93,7 +93,7 @@ def _env(lang: str) -> Environment:
 def _page(template: str, lang: str, status: int = 200, **context: Any) -> Any:
     from fastapi.responses import HTMLResponse
 
-    view_context = {"lang": lang, "state_field": STATE_FIELD, "finding_url": FINDING_URL,
+    view_context = {"lang": lang, "state_field": STATE_FIELD, "finding_url": lambda fid: finding_url(fid, lang),
                     "disclaimer": Lang(lang).t(DISCLAIMER), "finished": False, "messages": [], "errors": [],
                     "state": "", "view": ""}
     view_context.update(context)
@@ -287,6 +287,12 @@ _FINDING_TITLE = re.compile(r'(<section class="finding [^"]*" id="f-([A-Za-z0-9_
                             r'[^<]*</span> )([^<]*?)(: <span class="status">)')
 
 
+def finding_url(finding_id: str, lang: str) -> str:
+    from urllib.parse import quote
+
+    return f"{RULES_URL}/finding/{quote(finding_id)}" + ("" if lang == "en" else f"?lang={lang}")
+
+
 def report_body(a: Assessment, lang: str) -> str:
     """The HTML report's body (its style sheet is served as /web/static/report-{lang}.css: no inline style), each
     finding's title linked to the rules explorer's page of it."""
@@ -295,7 +301,7 @@ def report_body(a: Assessment, lang: str) -> str:
     body = found.group(1) if found else ""
     if 'href="/rules/finding/' not in body:
         body = _FINDING_TITLE.sub(
-            lambda m: f'{m.group(1)}<a href="{FINDING_URL.format(id=m.group(2))}">{m.group(3)}</a>{m.group(4)}', body)
+            lambda m: f'{m.group(1)}<a href="{finding_url(m.group(2), lang)}">{m.group(3)}</a>{m.group(4)}', body)
     return body
 
 
