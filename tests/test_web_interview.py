@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from refugee_rules import assess
 from refugee_rules.case.facts import catalogue
@@ -23,6 +25,8 @@ from refugee_rules.frontends.web.words import DOMAIN, messages
 from refugee_rules.result.assessment import DISCLAIMER
 from refugee_rules.views.i18n import gettext_for, missing
 from refugee_rules.views.report import View
+
+from .strategies import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-03-01"
@@ -259,6 +263,8 @@ def test_a_state_that_does_not_read_back_is_a_message_not_a_traceback(client):
         r = client.post("/interview", data={"state": state, "lang": "en", "action": "next"})
         page = Page(r)
         assert r.status_code == 422 and page.view == "start" and words in page.errors, (state, page.errors)
+    odd = Page(client.post("/interview", data={"state": '{"profile": {}, "order": 7}', "lang": "en"}))
+    assert odd.path == "nationalities"  # an order that is no list of questions is no order
     odd = start(client).post(client, "answer", at="no.such.fact", value="x")  # an unknown fact: asked again
     assert odd.path == "nationalities" and odd.response.status_code == 200
 
@@ -338,3 +344,27 @@ def test_every_label_of_the_interview_has_its_russian():
     lacking = missing("ru", DOMAIN, ids)
     assert not lacking, ("run `.venv/bin/python -m refugee_rules.views.i18n update` and fill msgstr in "
                          f"src/refugee_rules/locale/ru/LC_MESSAGES/{DOMAIN}.po:\n" + "\n".join(map(str, lacking)))
+
+
+_PATHS = sorted(p for p in catalogue() if p != "as_of")
+
+
+@pytest.mark.property
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=list(HealthCheck))
+@given(action=st.sampled_from(["answer", "unknown", "more", "back", "review", "report", "next", "show", "edit:",
+                               "download:yaml", "download:xml", "finish", "start", "", "x"]),
+       at=st.sampled_from(_PATHS) | st.text(max_size=12),
+       values=st.lists(st.text(max_size=12) | st.sampled_from(["yes", "no", "unknown", "GE", "2024-02-30", "-1",
+                                                             "1e999", "state", "Грузия (XX)"]), max_size=3),
+       records=st.sampled_from(["", "1", "3", "-2", "999999", "x"]),
+       state=st.sampled_from(["", '{"profile": {"nationalities": ["RU"]}, "order": ["nationalities"]}', "{", "[]"]),
+       lang=st.sampled_from(["en", "ru", "xx"]))
+def test_no_form_post_is_answered_with_a_failure(client, action, at, values, records, state, lang):
+    """Whatever a form posts (a tampered page, a robot), the answer is a page or a file, never a 500."""
+    action = f"edit:{at}" if action == "edit:" else action
+    data = {"state": state, "lang": lang, "action": action, "at": at, "value": values, "records": records,
+            "record-0-kind": values[0] if values else "", "record-0-max_penalty_years": values[-1] if values else "",
+            "view": f"question:{at}", "as_of": values[0] if values else ""}
+    r = client.post("/interview", data=data)
+    assert r.status_code in (200, 400, 422), (r.status_code, r.text[:300])
+    assert r.headers["content-security-policy"] == CSP and "Traceback" not in r.text

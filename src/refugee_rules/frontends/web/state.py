@@ -52,7 +52,8 @@ class Answers:
         profile = data.get("profile", {})
         checked = profile_from_mapping(profile)  # raises ProfileError naming the field
         specs = catalogue()
-        order = [p for p in data.get("order", []) if isinstance(p, str) and p in specs and p != AS_OF]
+        given = data.get("order")
+        order = [p for p in given if isinstance(p, str) and p in specs and p != AS_OF] if isinstance(given, list) else []
         return cls(profile=checked.model_dump(mode="json", exclude_none=True), order=list(dict.fromkeys(order)),
                    as_of=read_date(data.get("as_of"), AS_OF))
 
