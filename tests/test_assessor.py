@@ -34,6 +34,9 @@ PACKAGE_CONSTANTS = {
     "views/report.py:_rule_env", "views/report.py:_env",
     # the names of countries in English and Russian, from pycountry and Babel (the interview reads "Грузия" as GE)
     "frontends/interview.py:_country_names",
+    # the browser interview: its templates per language, the countries to pick from, and the report's style sheet
+    # (rendered once per language from an empty profile: styles and page-margin words, never a case's)
+    "frontends/web/pages.py:_env", "frontends/web/answers.py:country_options", "frontends/web/pages.py:report_css",
 }
 
 
