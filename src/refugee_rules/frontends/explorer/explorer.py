@@ -228,8 +228,9 @@ class Explorer:
                     for d in decided.decisions:
                         if own is not None and d.id not in own:
                             continue
-                        if d.kind in KINDS and d.answer != KINDS[d.kind].open:
-                            answers.setdefault(d.id, []).append((name, d.answer))
+                        if d.kind not in KINDS or KINDS[d.kind].side_of_answer(d.answer) == "undetermined":
+                            continue  # an open finding lists every rule in force as its rules: none decided it
+                        answers.setdefault(d.id, []).append((name, d.answer))
                         for rid in d.rules_fired:
                             fired.setdefault(rid, []).append(name)
             self._exercised = {

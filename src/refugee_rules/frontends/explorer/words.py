@@ -100,7 +100,8 @@ def _items(spec: FactSpec, match: ItemMatch, L: Lang) -> str:
     parts = []
     for test in match.tests:
         sub = spec.item_fields.get(test.field)
-        parts.append(f"{L.field(test.field)} " + _operator(test.op, sub, L).format(v=value_text(sub, test.value, L)))
+        name = test.field.replace("_", " ") if L.code == "en" else L.field(test.field)
+        parts.append(f"{name} " + _operator(test.op, sub, L).format(v=value_text(sub, test.value, L)))
     return AND[L.code].join(parts)
 
 
