@@ -380,11 +380,13 @@ class Page:
         return condition_words(rule.condition, self.L)
 
     def finding_answer(self, words: Words) -> tuple[str, str]:
-        """A finding leaf's answer word: its label in the referenced finding's kind, and its tone."""
+        """A finding leaf's answer word: its label in the referenced finding's kind, and its tone; never the tone of
+        good news, since a condition is a test, not news (an activist "appears met" is what flags a risk)."""
         decl = self.x.findings.get(words.path)
         if decl is None:
             return words.answer, "open"
-        return self.answer(decl.kind, words.answer), self.tone(decl, words.answer)
+        found = self.tone(decl, words.answer)
+        return self.answer(decl.kind, words.answer), "neutral" if found == "good" else found
 
     def otherwise(self, decl: FindingDecl, rule: Rule) -> tuple[str, str] | None:
         """What a definitely failed condition concludes: the opposite answer (label, tone), or None (nothing)."""
