@@ -56,7 +56,8 @@ def explorer_router(book: RuleBook, options: Options | None = None, *, explorer:
             cut = len(q) > MAX_QUERY
             q = q[:MAX_QUERY]
             return page(x, "index.j2", lang, "", q=q, cut=cut, hits=x.search(q, lang))
-        regimes, dataset_only = [], []
+        regimes: list[tuple[str, str, int]] = []
+        dataset_only: list[tuple[str, str, int]] = []
         for code, fids in sorted(x.countries.items(), key=lambda kv: _country(kv[0], lang).casefold()):
             row = (code, _country(code, lang), len(fids))
             (regimes if code in x.base.regimes else dataset_only).append(row)
