@@ -101,7 +101,12 @@ def test_every_finding_is_listed_on_the_index_and_its_pages(client, everything):
 
 
 def test_every_finding_page_renders_with_its_rules_and_citations(client, everything):
-    explorer_rules = Explorer(load_rulesets(), Options()).rules_of  # the rules each page must show, layers included
+    explorer = Explorer(load_rulesets(), Options())
+    rules_of: dict[str, list] = {}
+    for book in explorer.books:  # the rules each page must show, the optional layers' too
+        for rule in book.rules.values():
+            if rule.id not in {r.id for r in rules_of.get(rule.concludes.finding, [])}:
+                rules_of.setdefault(rule.concludes.finding, []).append(rule)
     started = time.perf_counter()
     for fid, decl in everything.items():
         reply = client.get(f"/rules/finding/{fid}")
@@ -109,7 +114,7 @@ def test_every_finding_page_renders_with_its_rules_and_citations(client, everyth
         assert reply.headers["content-security-policy"] == CSP
         words = text_of(reply.text)
         assert decl.title in words and fid in words and DISCLAIMER_EN in words, fid
-        for rule in explorer_rules[fid]:
+        for rule in rules_of[fid]:
             assert f'id="rule-{rule.id}"' in reply.text, (fid, rule.id)
             for c in rule.cite:
                 assert c.source in words, (fid, rule.id, c.source)
@@ -353,3 +358,14 @@ def test_the_report_links_each_finding_title_to_its_explorer_page(client):
         for href in sorted(set(hrefs))[:40]:
             assert client.get(href).status_code == 200, href
     assert render(boris, "markdown", rules_url="/rules") == render(boris, "markdown")
+
+
+def test_the_eu_layer_is_listed_and_marked_as_optional(client):
+    own = Page(client.get("/rules/finding/eu_refusal_9_2_e").text).words
+    assert "loaded only with the optional layer EU" in own
+    # the layer's rule that concludes a Convention finding is shown on that finding's page, marked as the layer's
+    reply = client.get("/rules/finding/being_persecuted")
+    assert 'id="rule-eu.9-2-e.being-persecuted"' in reply.text
+    section = reply.text.split('id="rule-eu.9-2-e.being-persecuted"', 1)[1].split("</section>", 1)[0]
+    assert "loaded only with the optional layer EU" in section
+    assert "loaded only with the optional layer" not in reply.text.split('id="rules"', 1)[0]  # the finding is not

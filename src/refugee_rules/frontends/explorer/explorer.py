@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -88,71 +87,73 @@ class Explorer:
     books that load them too (so their findings are listed, marked as such)."""
 
     def __init__(self, book: RuleBook, options: Options | None = None, *, examples: Path | None = None,
-                 layer_books: Callable[[], dict[str, RuleBook]] | None = None, as_of: _dt.date | None = None):
+                 as_of: _dt.date | None = None):
         from refugee_rules.tasks.examples_index import AS_OF, PROFILES
 
         self.base = book
         self.options = options or Options()
         self.examples_dir = examples if examples is not None else PROFILES
         self.as_of = as_of or AS_OF
-        self._layer_books = layer_books if layer_books is not None else self._load_layer_books
         self._lock = threading.Lock()
         self._environments: dict[str, Environment] = {}
         self._exercised: dict[str, Exercised] | None = None
 
     # --- the rule book, with the optional legal layers ------------------------------------------------
 
-    def _load_layer_books(self) -> dict[str, RuleBook]:
+    @cached_property
+    def layers(self) -> dict[str, RuleBook]:
+        """The book of each optional legal layer (loaded over the same rulesets and custom layers), on first use."""
         from refugee_rules.assessor import rule_book
         from refugee_rules.options import JURISDICTIONS
 
         return {j: rule_book(self.options.replace(jurisdiction=j)) for j in JURISDICTIONS}
 
-    @cached_property
-    def layers(self) -> dict[str, RuleBook]:
-        return self._layer_books()
+    @property
+    def books(self) -> tuple[RuleBook, ...]:
+        return (self.base, *self.layers.values())
+
+    def _merged(self, name: str) -> dict[str, Any]:
+        """One table of every book (findings, rules, sources): the base book's entry where both have one."""
+        out: dict[str, Any] = {}
+        for book in self.books:
+            for key, value in getattr(book, name).items():
+                out.setdefault(key, value)
+        return out
 
     @cached_property
     def findings(self) -> dict[str, FindingDecl]:
-        out = dict(self.base.findings)
-        for book in self.layers.values():
-            out.update({fid: f for fid, f in book.findings.items() if fid not in out})
-        return out
+        return self._merged("findings")
 
     @cached_property
     def rules(self) -> dict[str, Rule]:
-        out = dict(self.base.rules)
-        for book in self.layers.values():
-            out.update({rid: r for rid, r in book.rules.items() if rid not in out})
-        return out
+        return self._merged("rules")
+
+    @cached_property
+    def sources(self) -> dict[str, Any]:
+        return self._merged("sources")
 
     @cached_property
     def jurisdiction_of(self) -> dict[str, str]:
         """Rule id -> the optional legal layer it is loaded with (absent: always loaded)."""
-        out: dict[str, str] = {}
-        for name, book in self.layers.items():
-            out.update({rid: name for rid in book.rules if rid not in self.base.rules})
-        return out
+        return {rid: name for name, book in self.layers.items() for rid in book.rules if rid not in self.base.rules}
+
+    def rules_of(self, finding: str) -> list[Rule]:
+        """The finding's rules: the base book's, then those an optional legal layer adds (the EU layer concludes
+        Convention findings too)."""
+        return self._rules_of.get(finding, [])
 
     @cached_property
-    def rules_of(self) -> dict[str, list[Rule]]:
+    def _rules_of(self) -> dict[str, list[Rule]]:
         out: dict[str, list[Rule]] = {}
         for rule in self.rules.values():
             out.setdefault(rule.concludes.finding, []).append(rule)
         return out
 
     def rule_file(self, rule_id: str) -> str:
-        for book in (self.base, *self.layers.values()):
+        for book in self.books:
             if rule_id in book.rule_files:
                 return book.rule_files[rule_id]
         return "?"
-
-    @cached_property
-    def sources(self) -> dict[str, Any]:
-        out = dict(self.base.sources)
-        for book in self.layers.values():
-            out.update({sid: s for sid, s in book.sources.items() if sid not in out})
-        return out
 
     @cached_property
     def read_by(self) -> dict[str, list[str]]:
@@ -164,7 +165,7 @@ class Explorer:
         return {k: sorted(v) for k, v in out.items()}
 
     def reads(self, fid: str) -> list[str]:
-        return sorted({leaf for rule in self.rules_of.get(fid, []) for leaf in _finding_leaves(rule)})
+        return sorted({leaf for rule in self.rules_of(fid) for leaf in _finding_leaves(rule)})
 
     @staticmethod
     def country_of(decl: FindingDecl) -> str | None:
@@ -222,20 +223,21 @@ class Explorer:
             for jurisdiction, book in runs:
                 options = self.options.replace(engine="compiled", destinations="all", jurisdiction=jurisdiction)
                 assessor = Assessor(options, book)
+                # with a layer selected, only what the layer adds: its own findings' answers, its own rules' firings
                 own = None if jurisdiction is None else {f for f in book.findings if f not in self.base.findings}
                 for name in self.example_names():
                     decided = assessor.decide(read_profile(self.examples_dir / f"{name}.yaml"), as_of=self.as_of)
                     for d in decided.decisions:
-                        if own is not None and d.id not in own:
-                            continue
                         if d.kind not in KINDS or KINDS[d.kind].side_of_answer(d.answer) == "undetermined":
                             continue  # an open finding lists every rule in force as its rules: none decided it
-                        answers.setdefault(d.id, []).append((name, d.answer))
+                        if own is None or d.id in own:
+                            answers.setdefault(d.id, []).append((name, d.answer))
                         for rid in d.rules_fired:
-                            fired.setdefault(rid, []).append(name)
+                            if own is None or self.jurisdiction_of.get(rid) == jurisdiction:
+                                fired.setdefault(rid, []).append(name)
             self._exercised = {
                 fid: Exercised(tuple(answers.get(fid, ())),
-                               {r.id: tuple(dict.fromkeys(fired.get(r.id, ()))) for r in self.rules_of.get(fid, [])})
+                               {r.id: tuple(dict.fromkeys(fired.get(r.id, ()))) for r in self.rules_of(fid)})
                 for fid in self.findings}
             return self._exercised
 
@@ -253,7 +255,7 @@ class Explorer:
             texts: list[tuple[str, str]] = [("id", fid), ("title", decl.title), ("question", decl.asks)]
             if lang != "en":
                 texts += [("title", L.t(decl.title)), ("question", L.t(decl.asks))]
-            for rule in self.rules_of.get(fid, []):
+            for rule in self.rules_of(fid):
                 texts.append(("rule", rule.id))
                 for c in rule.cite:
                     source = self.sources.get(c.source)
@@ -424,8 +426,11 @@ class Page:
         found = self.x.base.overrides.get(rid)
         return found.replaces if found is not None else None
 
+    def rule_jurisdiction(self, rid: str) -> str | None:
+        return self.x.jurisdiction_of.get(rid)
+
     def jurisdiction(self, fid: str) -> str | None:
-        rules = self.x.rules_of.get(fid, [])
+        rules = self.x.rules_of(fid)
         named = {self.x.jurisdiction_of.get(r.id) for r in rules}
         return next(iter(named)) if len(named) == 1 and None not in named else None
 

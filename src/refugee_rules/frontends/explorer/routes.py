@@ -15,14 +15,22 @@ from fastapi.responses import HTMLResponse, Response
 
 from refugee_rules.law.loader import RuleBook
 from refugee_rules.options import LANGUAGES, Options
-from refugee_rules.views.i18n import translations
+from refugee_rules.views.i18n import N_, country_name, translations
+from refugee_rules.views.report import Lang
 
-from refugee_rules.frontends.explorer.explorer import DOMAIN, MAX_QUERY, MAX_RESULTS, STYLESHEET, Explorer
+from refugee_rules.frontends.explorer.explorer import DOMAIN, MAX_QUERY, MAX_RESULTS, STYLESHEET, Explorer, Page
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "X-Frame-Options": "DENY"}
+NOT_FOUND = {
+    "finding": (N_("No such finding"), N_("finding_id: no finding %(value)r in the loaded rulesets. Search for it, or "
+                                          "start from the index.")),
+    "country": (N_("No such country"), N_("code: no rules for %(value)r in the loaded rulesets (an ISO 3166-1 code "
+                                          "such as GE).")),
+    "group": (N_("No such group"), N_("group: no group %(value)r of legal findings in the loaded rulesets.")),
+}
 
 
 def page(explorer: Explorer, template: str, lang: str, here: str, *, status: int = 200, q: str | None = None,
@@ -40,17 +48,21 @@ def explorer_router(book: RuleBook, options: Options | None = None, *, explorer:
     x = explorer if explorer is not None else Explorer(book, options)
     router = APIRouter(prefix="/rules", include_in_schema=False)
 
-    def language(lang: str, here: str) -> HTMLResponse | None:
-        if lang in LANGUAGES:
+    def refused(lang: str, here: str, what: str | None = None, value: str = "", found: Any = True) -> Response | None:
+        """The error page for an unknown language (400) or an unknown finding, country or group (404); else None."""
+        if lang not in LANGUAGES:
+            _ = translations("en", DOMAIN).gettext
+            return problem(x, "en", here, 400, _("Unknown language"), _("lang: expected one of %(languages)s, got "
+                           "%(lang)r") % {"languages": ", ".join(LANGUAGES), "lang": lang[:20]})
+        if what is None or found is not None:
             return None
-        _ = translations("en", DOMAIN).gettext
-        return problem(x, "en", here, 400, _("Unknown language"),
-                       _("lang: expected one of %(languages)s, got %(lang)r") % {"languages": ", ".join(LANGUAGES),
-                                                                              "lang": lang[:20]})
+        _ = translations(lang, DOMAIN).gettext
+        heading, message = NOT_FOUND[what]
+        return problem(x, lang, here, 404, _(heading), _(message) % {"value": value[:120]})
 
     @router.get("", response_class=HTMLResponse)
     def index(lang: str = "en", q: str | None = None) -> Response:
-        if (bad := language(lang, "")) is not None:
+        if (bad := refused(lang, "")) is not None:
             return bad
         if q is not None:
             cut = len(q) > MAX_QUERY
@@ -58,8 +70,8 @@ def explorer_router(book: RuleBook, options: Options | None = None, *, explorer:
             return page(x, "index.j2", lang, "", q=q, cut=cut, hits=x.search(q, lang))
         regimes: list[tuple[str, str, int]] = []
         dataset_only: list[tuple[str, str, int]] = []
-        for code, fids in sorted(x.countries.items(), key=lambda kv: _country(kv[0], lang).casefold()):
-            row = (code, _country(code, lang), len(fids))
+        for code, fids in sorted(x.countries.items(), key=lambda kv: country_name(kv[0], lang).casefold()):
+            row = (code, country_name(code, lang), len(fids))
             (regimes if code in x.base.regimes else dataset_only).append(row)
         sources = sorted(x.sources.values(), key=lambda s: s.id)
         return page(x, "index.j2", lang, "", regimes=regimes, dataset_only=dataset_only, sources=sources,
@@ -72,54 +84,28 @@ def explorer_router(book: RuleBook, options: Options | None = None, *, explorer:
 
     @router.get("/finding/{finding_id}", response_class=HTMLResponse)
     def finding(finding_id: str, lang: str = "en") -> Response:
-        here = f"/finding/{finding_id}"
-        if (bad := language(lang, here)) is not None:
+        here, decl = f"/finding/{finding_id}", x.findings.get(finding_id)
+        if (bad := refused(lang, here, "finding", finding_id, decl)) is not None:
             return bad
-        decl = x.findings.get(finding_id)
-        if decl is None:
-            _ = translations(lang, DOMAIN).gettext
-            return problem(x, lang, here, 404, _("No such finding"),
-                           _("finding_id: no finding %(id)r in the loaded rulesets. Search for it, or start from the "
-                             "index.") % {"id": finding_id[:120]})
-        return page(x, "finding.j2", lang, here, d=decl, rules=x.rules_of.get(finding_id, []))
+        return page(x, "finding.j2", lang, here, d=decl, rules=x.rules_of(finding_id))
 
     @router.get("/country/{code}", response_class=HTMLResponse)
     def country(code: str, lang: str = "en") -> Response:
-        here = f"/country/{code}"
-        if (bad := language(lang, here)) is not None:
+        here, fids = f"/country/{code}", x.countries.get(code)
+        if (bad := refused(lang, here, "country", code, fids)) is not None:
             return bad
-        fids = x.countries.get(code)
-        if fids is None:
-            _ = translations(lang, DOMAIN).gettext
-            return problem(x, lang, here, 404, _("No such country"),
-                           _("code: no rules for %(code)r in the loaded rulesets (an ISO 3166-1 code such as GE).")
-                           % {"code": code[:20]})
-        from refugee_rules.frontends.explorer.explorer import Page
-        from refugee_rules.views.report import Lang
-
+        assert fids is not None
         sections = Page(x, Lang(lang)).by_topic(fids)
-        return page(x, "listing.j2", lang, here, heading=_country(code, lang), sections=sections,
+        return page(x, "listing.j2", lang, here, heading=country_name(code, lang), sections=sections,
                     regime=x.base.regimes.get(code), code=code)
 
     @router.get("/law/{group}", response_class=HTMLResponse)
     def law(group: str, lang: str = "en") -> Response:
-        here = f"/law/{group}"
-        if (bad := language(lang, here)) is not None:
+        here, fids = f"/law/{group}", x.groups.get(group)
+        if (bad := refused(lang, here, "group", group, fids)) is not None:
             return bad
-        fids = x.groups.get(group)
-        if fids is None:
-            _ = translations(lang, DOMAIN).gettext
-            return problem(x, lang, here, 404, _("No such group"),
-                           _("group: no group %(group)r of legal findings in the loaded rulesets.") % {"group": group[:60]})
-        from refugee_rules.views.report import Lang
-
         return page(x, "listing.j2", lang, here, heading=Lang(lang).group_title(group), sections=[("", fids)],
                     regime=None, code=None)
 
     return router
 
-
-def _country(code: str, lang: str) -> str:
-    from refugee_rules.views.i18n import country_name
-
-    return country_name(code, lang)
