@@ -50,7 +50,7 @@ ROLE_TITLE = {"element": N_("element of the definition"), "inclusion": N_("the i
               "intermediate": N_("intermediate finding"), "regime": N_("regime finding")}
 SIDE_TITLE = {"positive": N_("positive side"), "negative": N_("negative side"), "open": N_("open"),
               "derived": N_("computed from the person's dates")}
-SEARCHED = (N_("id"), N_("title"), N_("question"), N_("rule"), N_("citation"), N_("quote"), N_("note"))
+SEARCHED = (N_("title"), N_("id"), N_("question"), N_("rule"), N_("citation"), N_("quote"), N_("note"))
 """Where a search matched, as a result line names it."""
 SOURCE_KIND = (N_("instrument"), N_("guidance"), N_("case_law"), N_("article"), N_("dataset"))
 PRECISION = {"day": N_("exact day"), "month": N_("month only"), "year": N_("year only"),
@@ -268,7 +268,7 @@ class Explorer:
             if all(term in whole for term in terms):
                 where, text = next(((w, t) for w, t in texts if terms[0] in t.casefold()), texts[0])
                 hits.append(Hit(fid, where, text))
-        return hits
+        return sorted(hits, key=lambda h: SEARCHED.index(h.where))  # title and id matches first, stable otherwise
 
     # --- pages ------------------------------------------------------------------------------------
 
