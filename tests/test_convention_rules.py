@@ -109,7 +109,11 @@ def test_cessation_and_1d_1e_and_article_33(engine: str) -> None:
                   as_of=AS_OF, engine=engine).answer("article_1d") == "does_not_apply"
     flagged = assess({**base, "security": {"danger_to_host_security": True}}, as_of=AS_OF, engine=engine)
     assert flagged.answer("article_33_2") == "applies"
-    assert flagged.outcome.status != "refer_to_counsel"  # a consequence flag, not an exclusion clause
+    # A consequence flag, not an exclusion clause: Article 1F is not raised by it. But a raised exception to
+    # non-refoulement is never shown under a headline that reads as good news: it is a stop-point for counsel.
+    assert flagged.outcome.exclusion != "applies"
+    assert [(h.finding, h.kind) for h in flagged.outcome.stop_points] == [("article_33_2", "other")]
+    assert flagged.outcome.status == "refer_to_counsel"
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -28,6 +28,7 @@ from refugee_rules.case.facts import catalogue
 from refugee_rules.case.unique_keys import unique_keys
 from refugee_rules.law.conditions import (All, AnyOf, Condition, ConditionError, FindingLeaf, Not, did_you_mean, facts_read, findings_read,
                          parse)
+from refugee_rules.law import per_destination
 from refugee_rules.law.kinds import KINDS, opposite
 from refugee_rules.law.model import FindingDecl, RegimeMeta, Rule, RulesetFile, Source
 from refugee_rules.law.templates import ExplanationTemplate
@@ -363,7 +364,7 @@ def load(directories: tuple[Path, ...] | None = None, jurisdictions: frozenset[s
     regimes: dict[str, RegimeMeta] = {}
     jurisdiction_of: dict[str, str] = {}
     for path, label in rule_files:
-        data = _read_yaml(path, label, problems)
+        data = per_destination.expand(_read_yaml(path, label, problems), label, problems)
         if data is None:
             continue
         data, declared = _take_overrides(data, label, label in layer_file, problems)
