@@ -424,6 +424,11 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
     def get_health() -> Health:
         return Health(status="ok", version=__version__, engine=default_engine(), rulesets_hash=book.content_hash)
 
+    # the rules explorer (frontends/explorer)
+    from refugee_rules.frontends.explorer import explorer_router
+
+    app.include_router(explorer_router(book, Options.given(None, layers=layer_dirs, rulesets=ruleset_dirs)))
+
     return BodyLimit(app, max_body_bytes)
 
 
