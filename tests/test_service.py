@@ -302,6 +302,47 @@ def test_a_failure_of_ours_is_a_500_problem_that_says_only_its_kind(monkeypatch)
         assert MARKER not in reply.text and reply.headers["content-security-policy"] == CSP
 
 
+def test_a_library_problem_line_becomes_a_location_and_a_message():
+    from refugee_rules.frontends.service import problem_item
+
+    def item(line):
+        found = problem_item(line)
+        return found.location, found.message
+
+    assert item("jurisdiction: expected one of EU or none, got 'Mars'") == (
+        ["body", "jurisdiction"], "expected one of EU or none, got 'Mars'")
+    assert item("profile: (top level): the document has more than 100000 values") == (
+        ["body", "profile"], "the document has more than 100000 values")
+    assert item("profile: legal_cases[2].stage: nested more than 32 levels deep") == (
+        ["body", "profile", "legal_cases", 2, "stage"], "nested more than 32 levels deep")
+    assert item("(body): not valid JSON") == (["body"], "not valid JSON")
+    assert item("a line naming no field") == (["body"], "a line naming no field")
+    assert item("fear.a b: unknown field") == (["body"], "fear.a b: unknown field")  # not a path: said whole
+
+
+def test_a_body_not_received_in_time_is_a_408_problem(monkeypatch):
+    import asyncio
+
+    from refugee_rules.frontends import service
+
+    monkeypatch.setattr(service, "BODY_SECONDS", 0.05)
+
+    async def stalled():
+        await asyncio.sleep(10)
+
+    async def never_called(scope, receive, send):
+        raise AssertionError("the app was called")
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(service.BodyLimit(never_called, 100)({"type": "http", "headers": []}, stalled, send))
+    assert sent[0]["status"] == 408 and json.loads(sent[1]["body"])["errors"] == [
+        {"location": ["body"], "message": "not received in time"}]
+
+
 def test_the_last_resort_answers_an_exception_that_escaped_everything():
     import asyncio
 
@@ -375,6 +416,14 @@ def test_the_api_documentation_renders_offline_under_its_policy(server, browser,
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"service-{path.strip('/')}.png"))
     print(f"{path}: ready in {seconds:.2f} s, {len(asked)} requests")
+    if path == "/docs":  # "Try it out" posts the example profile from the page, under its policy
+        operation = "#operations-assessment-assess"
+        page.click(f"{operation} .opblock-summary")
+        page.click(f"{operation} .try-out__btn")
+        page.click(f"{operation} .execute")
+        status = page.wait_for_selector(f"{operation} .live-responses-table tbody .response-col_status", timeout=60_000)
+        assert status.inner_text().startswith("200")
+        assert console == [] and all(u.startswith(base + "/") for u in asked)
     page.close()
 
 

@@ -272,7 +272,7 @@ def problem_item(line: str, prefix: Location = ("body",)) -> ProblemItem:
         return ProblemItem(location=list(prefix), message=line)
     inner, sep2, rest = message.partition(": ")  # the size guard's "profile: fear.x: nested ..." names two levels
     deeper = spelled_location(inner) if sep2 else None
-    if deeper is not None and deeper:
+    if deeper is not None:
         return ProblemItem(location=[*prefix, *where, *deeper], message=rest)
     return ProblemItem(location=[*prefix, *where], message=message)
 
@@ -548,7 +548,8 @@ def _examples(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     profile = example_profile()
     if profile is None:
         return {}
-    return {"boris": {"summary": "Boris: anti-war petitions, now in Kazakhstan (examples/profiles/" + EXAMPLE_PROFILE + ")",
+    return {"boris": {"summary": "A training profile: anti-war petitions, a criminal case (examples/profiles/"
+                                 + EXAMPLE_PROFILE + ", illustrative facts)",
                       "value": {"profile": profile, "as_of": EXAMPLE_AS_OF, **(extra or {})}}}
 
 
