@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -133,7 +133,7 @@ class AssessRequest(_Request):
         default="compact", description="JSON only. compact: titles, questions and citations by id in "
         "GET /catalogue/{hash}; full: the catalogue, explanations and trace inlined.")
     format: Literal["json", "html", "markdown"] = Field(
-        default="json", description="json: the assessment (format 2); html: the printable report (one page, its "
+        default="json", description="json: the assessment (format 2); html: the printable report (one document, its "
         "style inline, with the timeline per destination; text/html); markdown: the report in Markdown "
         "(text/markdown). The report is the one `refugee-rules assess --format html|markdown` writes.")
     lang: Lang = Field(default="en", description="Language of the html or markdown report: en or ru (the JSON is "
@@ -166,7 +166,7 @@ for ``refugee-rules impact``, which streams it."""
 class ImpactRequest(_Request):
     profiles: list[dict[str, Any]] = Field(
         max_length=MAX_IMPACT_PROFILES, description=f"The caseload: at most {MAX_IMPACT_PROFILES} profiles. A profile "
-        "that is not valid is named in 'errors' and does not fail the others.")
+        "that is not valid is named in 'failed' and does not fail the others.")
     from_date: _dt.date = Field(alias="from", description="The first side's date.")
     to_date: _dt.date = Field(alias="to", description="The second side's date.")
     engine: Engine | None = None
@@ -277,6 +277,7 @@ def problem_item(line: str, prefix: Location = ("body",)) -> ProblemItem:
     return ProblemItem(location=[*prefix, *where], message=message)
 
 
+NOTHING_HERE = "There is nothing at this path; the operations are listed at /docs."
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 """RFC 9110's phrases where Python's (before 3.13) are older ones."""
 
@@ -304,12 +305,11 @@ class Failed(Exception):
 
 
 def _invalid_input(problems: list[ProblemItem]) -> Failed:
-    more = len(problems) - MAX_PROBLEMS
-    listed = problems[:MAX_PROBLEMS]
-    detail = ("The request is not valid: " + ("1 problem, with its" if len(problems) == 1 else f"{len(problems)} problems")
-              + (f" ({more} more not listed)" if more > 0 else "") + (", each with its" if len(problems) > 1 else "")
-              + " field's location.")
-    return Failed(422, detail, listed)
+    """A 422 listing at most MAX_PROBLEMS problems (a hostile body could otherwise make the answer huge)."""
+    n = len(problems)
+    count = "1 problem, with its" if n == 1 else f"{n} problems" + (
+        f" ({n - MAX_PROBLEMS} more not listed)" if n > MAX_PROBLEMS else "") + ", each with its"
+    return Failed(422, f"The request is not valid: {count} field's location.", problems[:MAX_PROBLEMS])
 
 
 def _answer(fn: Callable[[], T]) -> T:
@@ -441,10 +441,13 @@ class LastResort:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        if scope["type"] != "http":  # the lifespan: the server's to handle
+            await self.app(scope, receive, send)
+            return
         try:
             await self.app(scope, receive, watched)
         except Exception as e:
-            if scope["type"] == "http" and not started:
+            if not started:  # otherwise the response is cut short, which the client sees
                 await _send_problem(send, 500, f"Internal error ({type(e).__name__}).")
 
 
@@ -592,7 +595,7 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         """Starlette's own: no such path (404), a method the path does not take (405, with Allow)."""
-        detail = {404: "There is nothing at this path; the operations are listed at /docs.",
+        detail = {404: NOTHING_HERE,
                   405: "This path does not take this method."}.get(exc.status_code) \
             or http.HTTPStatus(exc.status_code).phrase + "."
         return problem(exc.status_code, detail, [ProblemItem(location=[], message=detail)], headers=exc.headers)
@@ -729,9 +732,10 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
     @app.get("/apidocs/{name}", include_in_schema=False)
     def get_apidocs_file(name: str) -> FileResponse:
         if name not in ASSETS:
-            raise Failed(404, "There is nothing at this path; the operations are listed at /docs.",
+            raise Failed(404, NOTHING_HERE,
                          [ProblemItem(location=["path", "name"], message="not a file of the API documentation")])
-        return FileResponse(APIDOCS / name, media_type=ASSETS[name], headers={"cache-control": "public, max-age=86400"})
+        # revalidated each time (ETag, Last-Modified): an upgrade of the package is never shown stale
+        return FileResponse(APIDOCS / name, media_type=ASSETS[name], headers={"cache-control": "no-cache"})
 
     # --- the browser frontends mount their routers below, each in a marked block of its owner ---------------
 
