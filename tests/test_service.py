@@ -90,6 +90,9 @@ def test_health_and_openapi(server):
     assert list(errors) == ["application/problem+json"]
     assert set(operations["assess"]["responses"]["200"]["content"]) == {"application/json", "text/html", "text/markdown"}
     assert "HTTPValidationError" not in spec["components"]["schemas"]  # FastAPI's own 422 shape is never answered
+    (example,) = spec["components"]["schemas"]["Problem"]["examples"]
+    assert client.post("/assess", json={"profile": {"nationalites": ["RU"], "legal_cases": [{"stage": "jailed"}]}}).json() \
+        == example
 
 
 def test_the_openapi_example_is_a_real_profile_and_assesses(server):

@@ -208,6 +208,18 @@ class ProblemItem(BaseModel):
 class Problem(BaseModel):
     """An error (RFC 9457 problem details), answered as application/problem+json."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "type": "about:blank", "title": "Unprocessable Content", "status": 422,
+        "detail": "The request is not valid: 2 problems, each with its field's location.",
+        "errors": [{"location": ["body", "profile", "legal_cases", 0, "stage"],
+                    "message": "Input should be 'threatened', 'pre_investigation_check', 'witness_summons', "
+                               "'administrative_protocol', 'investigation', 'charged', 'trial', 'convicted' or 'closed' "
+                               "(got 'jailed') — or 'unknown' if the client does not know"},
+                   {"location": ["body", "profile", "nationalites"], "message": "unknown field; did you mean 'nationalities'?"}],
+    }]})
+    """The example is what POST /assess answers to {"profile": {"nationalites": ["RU"], "legal_cases": [{"stage":
+    "jailed"}]}} (tests/test_service.py holds it to that)."""
+
     type: str = Field(default="about:blank", description="'about:blank': the status says what kind of problem it is.")
     title: str = Field(description="The status's phrase, e.g. 'Unprocessable Content'.")
     status: int = Field(description="The HTTP status code.")
