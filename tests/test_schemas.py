@@ -108,6 +108,27 @@ def test_every_coded_value_of_the_profile_has_labels_in_both_languages():
     assert "question" not in summoned  # moved under x-, so a strict validator knows what it is told
 
 
+def test_every_question_is_in_english_and_russian_but_a_listed_items():
+    """A listed item's fields (a legal case's stage, a visa's type) have no Russian question in the content catalog
+    yet: those alone are English only, never English labelled as Russian."""
+    schema = _stored("profile")
+    listed = {ref["$ref"].rsplit("/", 1)[1] for node in [schema, *schema["$defs"].values()]
+              for spec in (node.get("properties") or {}).values() for alt in spec.get("anyOf", [])
+              if alt.get("type") == "array" and "$ref" in (ref := alt.get("items", {}))}
+    assert {"LegalCase", "Visa", "AsylumApplication"} <= listed
+    english_only = set()
+    for name, node in {"CaseProfile": schema, **schema["$defs"]}.items():
+        for prop, spec in (node.get("properties") or {}).items():
+            for key in ("x-question", "x-client-question"):
+                if key in spec:
+                    assert spec[key]["en"] and set(spec[key]) <= {"en", "ru"}
+                    if "ru" in spec[key]:
+                        assert re.search("[а-яё]", spec[key]["ru"]), (name, prop)
+                    else:
+                        english_only.add(name)
+    assert english_only <= listed
+
+
 # --- Ajv 8, strict mode -----------------------------------------------------------------------------------------
 
 

@@ -53,8 +53,13 @@ def value_label(value: str, lang: str) -> str | None:
 
 
 def _texts(text: Any) -> dict[str, str]:
-    """A text of the profile model (a question) in every language."""
-    return {lang: (str(text) if lang == "en" else translations(lang, "content").gettext(str(text))) for lang in LANGUAGES}
+    """A text of the profile model (a question) in English and in each language the content catalog has it in (the
+    questions of a listed item's fields, such as an asylum application's, are not in it yet: English only)."""
+    texts = {"en": str(text)}
+    for lang in LANGUAGES:
+        if lang != "en" and (translated := translations(lang, "content").gettext(str(text))) != str(text):
+            texts[lang] = translated
+    return texts
 
 
 def publishable(node: Any) -> Any:
