@@ -139,7 +139,8 @@ def ajv():
     if node is None or npm is None:
         pytest.skip("node and npm are not installed (Debian: apt-get install -y nodejs npm); the schemas were not "
                     "checked with Ajv")
-    if not (AJV / "node_modules" / "ajv" / "package.json").is_file():
+    installed = AJV / "node_modules" / ".package-lock.json"  # npm's record of what it installed
+    if not installed.is_file() or installed.stat().st_mtime < (AJV / "package-lock.json").stat().st_mtime:
         run = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=AJV,
                              capture_output=True, text=True, timeout=300)
         if run.returncode != 0:
