@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-
 from refugee_rules import __version__
 from refugee_rules.api import JURISDICTIONS, assess
 from refugee_rules.engine import ENGINES
