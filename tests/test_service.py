@@ -308,6 +308,22 @@ def test_a_failure_of_ours_is_a_500_problem_that_says_only_its_kind(monkeypatch)
         assert MARKER not in reply.text and reply.headers["content-security-policy"] == CSP
 
 
+def test_a_mounted_routers_http_exception_is_a_problem_with_its_detail():
+    from fastapi import HTTPException
+    from fastapi.testclient import TestClient
+
+    wrapped = create_app()
+    app = wrapped.app.app.app  # inside the security headers, the last resort and the body limit
+
+    @app.get("/mounted/{name}")
+    def mounted(name: str) -> None:
+        raise HTTPException(status_code=404, detail="no such finding" if name == "said" else None)
+
+    client = TestClient(wrapped)
+    assert _problem(client.get("/mounted/said"), 404)["detail"] == "no such finding"
+    assert _problem(client.get("/mounted/unsaid"), 404)["detail"].startswith("There is nothing at this path")
+
+
 def test_a_library_problem_line_becomes_a_location_and_a_message():
     from refugee_rules.frontends.service import problem_item
 

@@ -606,10 +606,12 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        """Starlette's own: no such path (404), a method the path does not take (405, with Allow)."""
-        detail = {404: NOTHING_HERE,
-                  405: "This path does not take this method."}.get(exc.status_code) \
-            or http.HTTPStatus(exc.status_code).phrase + "."
+        """Starlette's own: no such path (404), a method the path does not take (405, with Allow); and a router's
+        HTTPException, its detail said when it is text (a mounted frontend's)."""
+        phrase = http.HTTPStatus(exc.status_code).phrase
+        given = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+        detail = given or {404: NOTHING_HERE, 405: "This path does not take this method."}.get(exc.status_code) \
+            or phrase + "."
         return problem(exc.status_code, detail, [ProblemItem(location=[], message=detail)], headers=exc.headers)
 
     @app.exception_handler(Exception)
