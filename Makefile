@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check validate typecheck schemas bench fuzz clean examples-index
+.PHONY: demo test check validate typecheck schemas ajv bench fuzz clean examples-index
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ schemas: $(STAMP)
 	$(BIN)/refugee-rules schema assessment -o schemas/assessment.schema.json
 	$(BIN)/refugee-rules schema catalogue -o schemas/catalogue.schema.json
 
+# Ajv 8 and ajv-formats for tests/test_schemas.py (the schemas in Ajv's strict mode), at the versions of
+# tools/ajv/package-lock.json; the test installs them itself when they are missing and npm can reach its registry.
+ajv: tools/ajv/node_modules/.package-lock.json
+
+tools/ajv/node_modules/.package-lock.json: tools/ajv/package.json tools/ajv/package-lock.json
+	cd tools/ajv && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 # Regenerate examples/README.md from examples/profiles/*.yaml; tests/test_examples_index.py fails when it is stale.
 examples-index: $(STAMP)
 	$(BIN)/python -m refugee_rules.tasks.examples_index > examples/README.md
@@ -51,4 +58,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .hypothesis
+	rm -rf $(VENV) build .pytest_cache .hypothesis tools/ajv/node_modules

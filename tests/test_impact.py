@@ -219,9 +219,9 @@ def test_the_service_answers_a_bounded_caseload(caseload: list[dict[str, Any]], 
     assert data["failed"][0]["index"] == 12 and "did you mean 'nationalities'" in data["failed"][0]["problems"][0]
     assert sum(r["clients"] for r in data["summary"]) == sum(len(item.changes) for item in changed)
     too_many = client.post("/impact", json=dict(body, profiles=[{}] * (MAX_IMPACT_PROFILES + 1)))
-    assert too_many.status_code == 422 and too_many.json()["problems"][0].startswith("profiles:")
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["location"] == ["body", "profiles"]
     same = client.post("/impact", json=dict(body, to=BEFORE))
-    assert same.status_code == 422 and "the two sides are the same" in same.json()["problems"][0]
+    assert same.status_code == 422 and "the two sides are the same" in same.json()["errors"][0]["message"]
 
 
 def test_every_option_reaches_both_sides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ def url(tmp_path_factory):
 def test_the_service_snippet_runs_against_a_real_server(url):
     lines = _run(PYTHON[2].replace("http://127.0.0.1:8000", url))
     assert lines[0] == "200 undetermined"
-    assert lines[1] == "422 profile.nationalites: unknown field; did you mean 'nationalities'?"
+    assert lines[1] == "422 ['body', 'profile', 'nationalites'] unknown field; did you mean 'nationalities'?"
+    assert lines[2] == "text/html; charset=utf-8"
 
 
 def test_the_options_snippet_runs_and_prints_what_it_says():

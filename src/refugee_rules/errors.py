@@ -110,37 +110,46 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+Location = tuple[str | int, ...]
+"""Where a problem is: the field's path, each name or list index one piece (``("fear", "agents", 0)``)."""
+
+
 def describe(err: ValidationError, model: type[BaseModel]) -> list[str]:
     """Turn a pydantic error into one plain line per field, merging union alternatives."""
-    lines: dict[str, list[str]] = {}
-    accepts_unknown: set[str] = set()
+    return [f"{_path(loc)}: {text}" for loc, text in located(err, model)]
+
+
+def located(err: ValidationError, model: type[BaseModel]) -> list[tuple[Location, str]]:
+    """The problems of :func:`describe`, each with its field's location as a tuple rather than spelled (a key the
+    client sent may hold a dot or a bracket: the service answers the location as a list)."""
+    lines: dict[Location, list[str]] = {}
+    accepts_unknown: set[Location] = set()
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
         field_loc = tuple(p for p in loc if not _is_type_tag(p))
-        path = _path(field_loc)
         if e["type"] == "extra_forbidden":
             name = str(field_loc[-1])
             allowed = _fields_at(model, field_loc[:-1])
             close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else (f"; allowed here: {', '.join(allowed)}" if allowed else "")
-            lines.setdefault(path, []).append(f"unknown field{hint}")
+            lines.setdefault(field_loc, []).append(f"unknown field{hint}")
             continue
         message = e["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, "):]
         if e["type"] == "literal_error" and "'unknown'" in message and message.count("'") <= 2:
-            accepts_unknown.add(path)  # the "or 'unknown'" alternative of a union: said once, below
+            accepts_unknown.add(field_loc)  # the "or 'unknown'" alternative of a union: said once, below
             continue
         got = e.get("input")
         if got is not None and not isinstance(got, (dict, list)) and "got" not in message:
             shown = _shown(got)
             message = f"{message} (got {shown})"
-        lines.setdefault(path, []).append(message)
+        lines.setdefault(field_loc, []).append(message)
     out = []
-    for path, messages in lines.items():
+    for loc, messages in lines.items():
         unique = list(dict.fromkeys(messages))
         text = f"expected one of: {'; or '.join(unique)}" if len(unique) > 1 else unique[0]
-        if path in accepts_unknown:
+        if loc in accepts_unknown:
             text += " — or 'unknown' if the client does not know"
-        out.append(f"{path}: {text}")
+        out.append((loc, text))
     return out

@@ -84,7 +84,7 @@ def test_a_service_body_with_a_key_twice_is_a_422_naming_the_key():
     with TestClient(service.create_app()) as client:
         body = b'{"profile": {"nationalities": ["RU"], "fear": {"fears_return": true}, "fear": {}}, "as_of": "2024-03-01"}'
         answer = client.post("/assess", content=body, headers={"content-type": "application/json"})
-        assert answer.status_code == 422 and "'fear' is given twice" in answer.json()["problems"][0]
+        assert answer.status_code == 422 and "'fear' is given twice" in answer.json()["errors"][0]["message"]
         fine = client.post("/assess", content=body.replace(b', "fear": {}', b""),
                            headers={"content-type": "application/json"})
         assert fine.status_code == 200

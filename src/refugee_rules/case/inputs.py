@@ -73,6 +73,12 @@ def _check_size(data: Any) -> str | None:
     return None
 
 
+def size_problem(data: Any) -> str | None:
+    """The guard the CLI and batch apply before validating a profile (too many values, too deep, not Unicode), for a
+    caller that validates one by itself (the service); None where the document can be validated."""
+    return _check_size(data)
+
+
 def _spelled(path: Any) -> str:
     """A linked path spelled as the error messages spell fields: ``a.b[2].c``."""
     pieces: list[str | int] = []

@@ -16,15 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pydantic import BaseModel
-
 from refugee_rules import __version__
 from refugee_rules.api import JURISDICTIONS, assess
 from refugee_rules.engine import ENGINES
 from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError
 from refugee_rules.explain.explainer import STALE_AFTER_DAYS
 from refugee_rules.case.inputs import read_profile
-from refugee_rules.case.profile import CaseProfile
 from refugee_rules.result.compact import DETAILS
 from refugee_rules.options import Options, destinations_from_text
 from refugee_rules.views.report import DEPTHS, FORMATS, LANGUAGES, render
@@ -219,12 +216,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from refugee_rules.result.catalogue import Catalogue
-    from refugee_rules.result.compact import CompactAssessment
+    from refugee_rules.frontends.schemas import json_schema
 
-    models: dict[str, type[BaseModel]] = {"profile": CaseProfile, "assessment": CompactAssessment, "catalogue": Catalogue}
-    model = models[args.name]
-    _write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n", args.output)
+    _write(json.dumps(json_schema(args.name), indent=2, ensure_ascii=False) + "\n", args.output)
     return 0
 
 

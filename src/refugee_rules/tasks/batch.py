@@ -461,12 +461,20 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     """Stop a pool at once (an interrupt, an error, a caller that stopped reading): its workers are ended, not left
     to finish their chunks, and nothing more is started."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to reach them
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)  # (shutdown forgets it: taken first)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(timeout=5)
+    # A worker ended while it wrote a chunk's results leaves half a message in the result pipe: the pool's manager
+    # thread waits for the rest for ever, and the interpreter, which joins that thread at exit, never exits
+    # (measured: one Ctrl-C in three hung under load). The pool's own copy of the pipe's write end is all that keeps
+    # the pipe open once the workers are gone; closed, the thread reads the end of the pipe, finds the pool broken
+    # and stops.
+    if writer is not None:
+        writer.close()
 
 
 # --- resuming ---------------------------------------------------------------------------------------

@@ -346,10 +346,11 @@ class View:
     """The assessment arranged and translated for one report."""
 
     def __init__(self, a: Assessment, lang: str = "en", depth: str = "full", book: Any = None,
-                 timeline: Any = None):
+                 timeline: Any = None, rules_url: str | None = None):
         if depth not in DEPTHS:
             raise ProfileError([f"depth: expected one of {', '.join(DEPTHS)}, got {depth!r}"])
         self.a, self.L, self.depth, self.timeline = a, Lang(lang), depth, timeline
+        self.rules_url = rules_url
         self.book = book
         self._book_checked = False
         facts: dict[str, Any] = {}
@@ -471,6 +472,16 @@ class View:
 
     def title(self, f: Any) -> str:
         return self.L.t(f.title)
+
+    def linked_title(self, f: Any) -> str:
+        """The title, linked to the finding's page in the rules explorer when the report is given its address
+        (``rules_url``); without it, the title alone."""
+        if self.rules_url is None:
+            return self.title(f)
+        from urllib.parse import quote
+
+        href = f"{self.rules_url.rstrip('/')}/finding/{quote(f.id)}" + ("" if self.lang == "en" else f"?lang={self.lang}")
+        return Markup('<a href="{}">{}</a>').format(href, self.title(f))
 
     def asks(self, f: Any) -> str:
         return self.L.t(f.asks)
@@ -1027,7 +1038,8 @@ def _env(lang: str, html: bool, markdown: bool = False) -> Environment:
 
 
 def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth: str = "summary",
-           book: Any = None, timeline: Any = None, detail: str = "compact", width: int | None = None) -> str:
+           book: Any = None, timeline: Any = None, detail: str = "compact", width: int | None = None,
+           rules_url: str | None = None) -> str:
     """The report in one format (json, markdown, text, html), language (en, ru) and depth (summary: the first
     page and the destinations table; full: and the appendix; HTML carries the appendix folded at summary).
 
@@ -1035,7 +1047,8 @@ def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth
 
     ``book`` is the rule book the assessment was made with (default: the built-in rulesets), used only to
     re-render rule explanations in another language; ``timeline`` (see :func:`report.timeline.timeline`)
-    adds the per-destination timeline to the HTML report.
+    adds the per-destination timeline to the HTML report. ``rules_url`` (the rules explorer's address, e.g.
+    ``/rules``) links each finding title of the HTML report to its page there; without it there are no links.
     """
     if not isinstance(assessment, Assessment):
         raise ProfileError([f"assessment: expected an Assessment (from assess()), got {type(assessment).__name__}"])
@@ -1044,7 +1057,7 @@ def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth
     if fmt not in FORMATS:
         raise ProfileError([f"fmt: expected one of {', '.join(FORMATS)}, got {fmt!r}"])
     check_lang(lang)
-    view = View(assessment, lang, depth, book, timeline)
+    view = View(assessment, lang, depth, book, timeline, rules_url if fmt == "html" else None)
     template = {"markdown": "markdown.j2", "text": "text.j2", "html": "html.j2"}[fmt]
     width = TEXT_WIDTH if width is None else max(40, int(width))
     out = _env(lang, fmt == "html", fmt == "markdown").get_template(template).render(

@@ -283,26 +283,20 @@ def _answered_paths(profile: dict[str, Any]) -> list[str]:
 
 
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
-_FINDING_TITLE = re.compile(r'(<section class="finding [^"]*" id="f-([A-Za-z0-9_.:-]+)">\s*<h[34]><span class="mark">'
-                            r'[^<]*</span> )([^<]*?)(: <span class="status">)')
 
 
 def finding_url(finding_id: str, lang: str) -> str:
+    """A finding's page in the rules explorer, in the page's language (as the report links it)."""
     from urllib.parse import quote
 
     return f"{RULES_URL}/finding/{quote(finding_id)}" + ("" if lang == "en" else f"?lang={lang}")
 
 
 def report_body(a: Assessment, lang: str) -> str:
-    """The HTML report's body (its style sheet is served as /web/static/report-{lang}.css: no inline style), each
-    finding's title linked to the rules explorer's page of it."""
-    html = render(a, "html", lang=lang, depth="full")
-    found = _BODY.search(html)
-    body = found.group(1) if found else ""
-    if 'href="/rules/finding/' not in body:
-        body = _FINDING_TITLE.sub(
-            lambda m: f'{m.group(1)}<a href="{finding_url(m.group(2), lang)}">{m.group(3)}</a>{m.group(4)}', body)
-    return body
+    """The HTML report's body, each finding's title linked to the rules explorer (its style sheet is served as
+    /web/static/report-{lang}.css: the page has no inline style)."""
+    found = _BODY.search(render(a, "html", lang=lang, depth="full", rules_url=RULES_URL))
+    return found.group(1) if found else ""
 
 
 def report_page(step: Step) -> Any:
