@@ -69,14 +69,14 @@ def test_the_explorer_in_a_browser(base, browser, lang):
     assert page.eval_on_selector("header.top", "e => getComputedStyle(e).backgroundColor") == "rgb(34, 49, 63)"
     shoot(page, f"explorer-index-{lang}")
 
-    page.get_by_role("link", name=words[3], exact=True).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # wait_for_load_state() alone can see the old page, already loaded
+        page.get_by_role("link", name=words[3], exact=True).click()
     assert page.url.startswith(f"{base}/rules/country/GE")
     assert page.locator("ul.findings li").count() >= 6
     shoot(page, f"explorer-country-ge-{lang}")
 
-    page.locator("ul.findings a[href*='regime.ge.entry.travel_passport']").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("ul.findings a[href*='regime.ge.entry.travel_passport']").first.click()
     assert "/rules/finding/regime.ge.entry.travel_passport" in page.url
     assert page.locator("section.rule").count() == 2
     assert "triggered a massive flee" in page.inner_text("blockquote.quote >> nth=0")
@@ -89,8 +89,8 @@ def test_the_explorer_in_a_browser(base, browser, lang):
     page.set_viewport_size({"width": 1200, "height": 1000})
 
     page.fill("input#q", "kidnapping" if lang == "en" else "похищения")
-    page.get_by_role("button", name=words[2]).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=words[2]).click()
     assert urlsplit(page.url).path == "/rules" and "q=" in page.url and (lang == "en" or "lang=ru" in page.url)
     results = page.locator("ol.results a")
     assert results.count() >= 1

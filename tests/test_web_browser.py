@@ -137,12 +137,19 @@ def _press(page, button: str) -> None:
         page.evaluate("id => document.getElementById(id).click()", button)
 
 
+def _go(page, selector: str) -> None:
+    """Click a submit button and wait for the page it leads to: page.click() returns before that page has loaded,
+    so what is read next could still be the old page, or a document whose body is not parsed yet."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def _interview(page, base_url: str, name: str, lang: str, shot_at: int | None = None) -> tuple[int, dict[str, Any]]:
     """The whole interview of one example profile; the number of questions answered and the downloaded profile."""
     profile = yaml.safe_load((ROOT / "examples" / "profiles" / f"{name}.yaml").read_text(encoding="utf-8"))
     page.goto(f"{base_url}/?lang={lang}")
     page.fill("#as-of", AS_OF)
-    page.click("#begin")
+    _press(page, "begin")  # page.click() returns before the next page has loaded: its body can still be null
     steps = 0
     asked: list[str] = []
     server, weight = [], []
@@ -210,8 +217,8 @@ def _leaves(profile: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 def test_the_report_prints_the_report_alone(page, base_url, tmp_path):
     """The print view hides the interview's buttons and bars and keeps the report with its disclaimer."""
     page.goto(f"{base_url}/?lang=en")
-    page.click("#begin")
-    page.click("#to-report")
+    _go(page, "#begin")
+    _go(page, "#to-report")
     page.emulate_media(media="print")
     assert not page.locator(".bar").is_visible() and not page.locator("#report-form").is_visible()
     assert page.locator("#report .disclaimer").is_visible()
@@ -220,26 +227,26 @@ def test_the_report_prints_the_report_alone(page, base_url, tmp_path):
 
 def test_the_language_switches_mid_interview_and_storage_is_cleared_on_finish(page, base_url):
     page.goto(f"{base_url}/?lang=en")
-    page.click("#begin")
+    _go(page, "#begin")
     page.locator('#answer-form input[name="value"]').first.fill("Russia")
-    page.click("#next")
+    _go(page, "#next")
     path = page.get_attribute("#question", "data-path")
-    page.click('#language button[value="ru"]')
+    _go(page, '#language button[value="ru"]')
     assert page.get_attribute("html", "lang") == "ru" and page.get_attribute("#question", "data-path") == path
     stored = page.evaluate("sessionStorage.getItem('refugee-rules.interview.answers')")
     assert json.loads(stored)["profile"] == {"nationalities": ["RU"]}
     page.locator('#answer-form input[name="value"]').fill("Грузия")
-    page.click("#next")
+    _go(page, "#next")
     after = page.get_attribute("#question", "data-path")
     page.go_back()  # the browser's Back is the interview's: the question before, not "resend the form?"
     page.wait_for_selector(f'#question[data-path="{path}"]')
     assert page.input_value('#answer-form input[name="value"]') == "Грузия (GE)"
     page.goto(f"{base_url}/?lang=ru")  # a new page in the same tab offers to go on
     assert page.locator("#resume").is_visible()
-    page.click("#resume-button")
+    _go(page, "#resume-button")
     assert page.get_attribute("#question", "data-path") == after
-    page.click("#to-report")
-    page.click("#finish")
+    _go(page, "#to-report")
+    _go(page, "#finish")
     assert page.evaluate("sessionStorage.getItem('refugee-rules.interview.answers')") is None
     assert not page.locator("#resume").is_visible()
     assert page.context.cookies() == []
@@ -250,14 +257,14 @@ def test_an_uploaded_profile_goes_on_where_it_left_off(page, base_url, tmp_path)
     saved.write_text(json.dumps({"nationalities": ["RU"], "location": {"country": "GE"}}), encoding="utf-8")
     page.goto(f"{base_url}/?lang=en")
     page.set_input_files("#upload-file", str(saved))
-    page.click("#upload")
+    _go(page, "#upload")
     assert "2 answers read from saved.json" in page.inner_text("#messages")
     assert page.get_attribute("#question", "data-path") not in ("nationalities", "location.country")
     bad = tmp_path / "notes.txt"
     bad.write_text("just: [some, notes\n", encoding="utf-8")
     page.goto(f"{base_url}/?lang=en")
     page.set_input_files("#upload-file", str(bad))
-    page.click("#upload")
+    _go(page, "#upload")
     assert "notes.txt" in page.inner_text("#errors") and "not valid YAML" in page.inner_text("#errors")
 
 
@@ -267,14 +274,14 @@ def test_the_interview_works_with_javascript_switched_off(browser, base_url):
     page = context.new_page()
     try:
         page.goto(f"{base_url}/?lang=ru")
-        page.click("#begin")
+        _go(page, "#begin")
         page.locator('#answer-form input[name="value"]').first.fill("Россия")
-        page.click("#next")
+        _go(page, "#next")
         page.locator('#answer-form input[name="value"]').fill("Казахстан")
-        page.click("#next")
-        page.click("#review")
+        _go(page, "#next")
+        _go(page, "#review")
         assert "Казахстан (KZ)" in page.inner_text("#review-page")
-        page.click("#to-report")
+        _go(page, "#to-report")
         assert page.get_attribute("#report", "data-outcome") == assess(
             {"nationalities": ["RU"], "location": {"country": "KZ"}}).outcome.status
         assert not page.locator("#print").is_visible()  # the Print button needs the script; the hint says how
