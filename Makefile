@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
-# Every hypothesis property at its full count of examples (make test draws an eighth of them, and runs everything
+# Every hypothesis property at its full count of examples (make test draws a twelfth of them, and runs everything
 # else): CI runs it after make test.
 check: $(STAMP)
 	REFUGEE_RULES_TESTS=thorough $(BIN)/python -m pytest -q -m property -n auto --dist loadfile

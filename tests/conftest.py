@@ -1,5 +1,5 @@
 """Every hypothesis property is marked ``property``, so `make check` can run the properties alone at their full
-count of examples (`make test` runs everything, properties at an eighth of it: see tests/strategies.examples)."""
+count of examples (`make test` runs everything, properties at a twelfth of it: see tests/strategies.examples)."""
 
 from __future__ import annotations
 

@@ -21,9 +21,9 @@ THOROUGH = os.environ.get("REFUGEE_RULES_TESTS") == "thorough"
 
 
 def examples(thorough: int) -> int:
-    """How many examples a property draws: ``thorough`` under `make check`, an eighth of it (at least 10) under
+    """How many examples a property draws: ``thorough`` under `make check`, a twelfth of it (at least 10) under
     `make test`, so the everyday loop runs in minutes and every property still runs in both."""
-    return thorough if THOROUGH else max(10, thorough // 8)
+    return thorough if THOROUGH else max(10, thorough // 12)
 
 
 COUNTRIES = ["RU", "GE", "KZ", "KG", "AM", "IL", "FI", "DE", "UA", "TR", "MN", "AR", "US"]
