@@ -119,6 +119,7 @@ class Assessor:
         self._by_day: OrderedDict[tuple[_dt.date, tuple[str, ...] | None], Program] = OrderedDict()
         self._in_force: OrderedDict[_dt.date, frozenset[str]] = OrderedDict()
         self._scopes: dict[tuple[tuple[str, ...], str | None], Scoped] = {}
+        self._scoped: dict[tuple[_dt.date, frozenset[str], tuple[str, ...] | None], Program] = {}  # see scoped()
         self._scoped_count = 0
         self._parts: weakref.WeakKeyDictionary[Program, tuple[Program, ...]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
@@ -160,6 +161,18 @@ class Assessor:
         """The program of ``day`` cut down to the findings in scope and what they read: a case about Georgia does
         not run the rules of 26 other countries (durable-rules' network cost grows with every production). The
         findings in scope get exactly the productions they get in the whole program, so their answers are the same."""
+        key = (day, scope.rules, answered)  # a Scoped is kept by _scope: its rules' hash is computed once
+        found = self._scoped.get(key)
+        if found is not None:
+            return found
+        program = self._scoped_program(day, scope, answered)
+        with self._lock:
+            self._scoped[key] = program
+            while len(self._scoped) > DAYS_KEPT:
+                self._scoped.pop(next(iter(self._scoped)))
+        return program
+
+    def _scoped_program(self, day: _dt.date, scope: Scoped, answered: tuple[str, ...] | None) -> Program:
         active = frozenset(self.in_force(day) & scope.rules)
         with self._lock:
             known = active in self._programs

@@ -19,6 +19,8 @@ def line_safe(data: bytes) -> bytes:
     valid UTF-8 these byte sequences are exactly those characters, and they occur only inside strings, where
     the escape means the same character: the JSON value is unchanged.
     """
+    if data.isascii():  # the usual line (the rulesets' text is in the catalogue): one pass, ~1 µs for 24 kB
+        return data
     for raw, escaped in _LINE_BREAKS:
         if raw in data:
             data = data.replace(raw, escaped)

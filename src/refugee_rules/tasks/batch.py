@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import multiprocessing
 import contextlib
 import json
 import os
@@ -440,6 +441,10 @@ def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, en
             yield _assess_one(record)
         return
     window: deque[Any] = deque()
+    if multiprocessing.get_start_method() == "fork":  # forked workers start with the rule book loaded and compiled
+        from refugee_rules.assessor import assessor
+
+        assessor(chosen).program(chosen.day())
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(chosen, fmt, True))
     finished = False
     try:
