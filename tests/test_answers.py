@@ -92,7 +92,10 @@ def test_scope_is_where_the_person_is_and_the_destinations_of_interest() -> None
     assert len(everywhere.destinations) > 20 and everywhere.metadata.destinations == "all"
     alone = assess({"location": {"country": "GE"}}, as_of="2024-03-01", engine="compiled")
     assert [d.code for d in alone.destinations] == ["GE"]
-    assert any("answered for where the person is now" in n for n in alone.destination_notes)
+    assert [(n.code, n.country) for n in alone.destination_notes] == [("here_only", "GE")]
+    assert "answered for where the person is now (GE)" in alone.destination_notes[0].text
+    ru = render(alone, "text", lang="ru")
+    assert "answered for where the person is now" not in ru and "Грузия" in ru
 
 
 def test_the_headline_keeps_inclusion_and_exclusion_apart() -> None:

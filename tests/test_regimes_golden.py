@@ -86,7 +86,8 @@ def test_unknown_and_uncovered_destinations_get_a_clear_message() -> None:
         d = next(d for d in a.destinations if d.code == code)
         assert d.dataset_only and d.summary.startswith("From the Passport Index dataset alone"), code
         assert d.findings == [f"regime.{code.lower()}.entry.passport_index"]
-    assert any(n.startswith("AQ: not covered by the sources") and "KZ" in n for n in a.destination_notes)
+    aq = next(n for n in a.destination_notes if n.country == "AQ")
+    assert aq.code == "not_covered" and "KZ" in aq.covered and aq.text.startswith("AQ: not covered by the sources")
 
 
 def test_non_russian_gets_not_covered_rather_than_a_guess() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
+from refugee_rules.result.compact import FORMAT_VERSION
 from refugee_rules import assess
 from refugee_rules.case.inputs import read_profile
 from refugee_rules.views.report import FORMATS, render
@@ -180,7 +181,7 @@ def test_json_is_a_versioned_explanation_tree(boris):
     import json
 
     data = json.loads(render(boris, "json", detail="full"))
-    assert data["format_version"] == "2.1" and data["metadata"]["library_version"]
+    assert data["format_version"] == FORMAT_VERSION and data["metadata"]["library_version"]
     assert data["metadata"]["rulesets_hash"] == data["catalogue"]["rulesets_hash"] and data["metadata"]["as_of"] == "2024-03-01"
     persecuted = next(f for f in data["findings"] if f["id"] == "being_persecuted")
     assert persecuted["rules"] and persecuted["facts_used"] and persecuted["explanation"]

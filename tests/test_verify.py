@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from refugee_rules.result.compact import FORMAT_VERSION
 from refugee_rules import __version__, assess, verify
 from refugee_rules.api import profile_hash
 from refugee_rules.frontends.cli import main
@@ -124,7 +125,7 @@ def test_an_assessment_stored_in_format_1_is_read_and_its_answers_compared(tmp_p
     for f in data["findings"]:
         f["status"] = KINDS[f.pop("kind")].side_of_answer(f.pop("answer"))
     same = verify(data, PROFILE)
-    assert not same.identical and same.findings_changed == [] and same.differences[0].startswith("format: 1.1 -> 2.1")
+    assert not same.identical and same.findings_changed == [] and same.differences[0].startswith(f"format: 1.1 -> {FORMAT_VERSION}")
     tampered = json.loads(json.dumps(data))
     target = next(f for f in tampered["findings"] if f["id"] == "exclusion_1f_a")
     target["status"] = "met"
@@ -137,3 +138,18 @@ def test_an_assessment_made_for_chosen_destinations_verifies_identical(tmp_path)
     stored, _ = _stored(tmp_path, engine="compiled", destinations=["AM", "TR"])
     result = verify(stored, PROFILE)
     assert result.identical, result.differences
+
+
+def test_an_assessment_stored_in_format_2_1_differs_only_in_its_format():
+    """Format 2.1 wrote the destination notes as English sentences; 2.2 writes their codes. The same answers, re-run
+    now, are reported as a change of format and nothing else."""
+    profile = {"nationalities": ["RU"], "location": {"country": "GE"}}
+    data = json.loads(assess(profile, as_of="2024-03-01", engine="compiled").to_json())
+    assert data["destination_notes"] == [{"code": "here_only", "country": "GE"}]
+    data["format_version"] = "2.1"
+    data["destination_notes"] = ["No destinations of interest are given: answered for where the person is now (GE) "
+                                 "only. Add `destinations:` to the profile, or ask for all destinations."]
+    result = verify(data, profile)
+    assert not result.identical and result.differences == [f"format: 2.1 -> {FORMAT_VERSION}"]
+    data["destination_notes"] = ["Something else."]
+    assert verify(data, profile).differences == [f"format: 2.1 -> {FORMAT_VERSION}", "destination_notes: differs"]

@@ -23,7 +23,7 @@ from typing import Any
 
 from refugee_rules._version import __version__
 from refugee_rules.result.assessment import (DISCLAIMER, Assessment, DestinationSummary, EvidenceUsed, Finding,
-                                             Metadata, Note, Outcome)
+                                             Metadata, Note, Outcome, ScopeNote)
 from refugee_rules.result.compact import compact, decided_json
 from refugee_rules.result.decision import Decision
 from refugee_rules.engine import Backend, backend
@@ -78,7 +78,7 @@ class Decided:
     decisions: list[Decision]  # in report order
     evidence: list[EvidenceUsed]
     destinations: list[DestinationSummary]
-    destination_notes: list[str]
+    destination_notes: list[ScopeNote]
     explainer: Explainer
     additions: dict[str, tuple[list[Note], str]]  # a layer's notes and sentences, by finding
     book: RuleBook

@@ -19,7 +19,7 @@ import datetime as _dt
 from collections.abc import Sequence
 from typing import Literal
 
-from refugee_rules.result.assessment import DestinationSummary, RedFlag
+from refugee_rules.result.assessment import DestinationSummary, RedFlag, ScopeNote
 from refugee_rules.result.decision import Decision
 from refugee_rules.explain.explainer import STAY_ENDING_DAYS
 from refugee_rules.law.loader import RuleBook
@@ -137,7 +137,7 @@ def answered(book: RuleBook, scope: Scope, wanted: Sequence[str] | None, here: s
 def arrange(
     book: RuleBook, findings: list[Decision], scope: Scope, wanted: Sequence[str] | None, here: str | None,
     as_of: _dt.date, stale_after_days: int,
-) -> tuple[list[Decision], list[DestinationSummary], list[str], list[RedFlag]]:
+) -> tuple[list[Decision], list[DestinationSummary], list[ScopeNote], list[RedFlag]]:
     """(findings in report order, destination summaries most realistic first, notes, red flags).
 
     Findings about destinations out of scope are left out of the result; the law, the Russian side (documents
@@ -149,16 +149,13 @@ def arrange(
         (law if code is None else by_dest.setdefault(code, [])).append(f)
     have_rules = covered(book)
     codes = selected(scope, wanted, here)
-    notes: list[str] = []
+    notes: list[ScopeNote] = []
     if codes is None:
         codes = have_rules
     elif not codes:
-        notes.append("No destination of interest is given and where the person is now is not known: only the "
-                     "Russian side (documents and exit) is answered. Add `destinations:` or `location.country`, "
-                     "or ask for all destinations.")
+        notes.append(ScopeNote(code="nothing_in_scope"))
     elif scope is None and not wanted:
-        notes.append(f"No destinations of interest are given: answered for where the person is now ({codes[0]}) "
-                     "only. Add `destinations:` to the profile, or ask for all destinations.")
+        notes.append(ScopeNote(code="here_only", country=codes[0]))
     rows: list[tuple[tuple[int, int, int, str], DestinationSummary]] = []
     uncovered: list[DestinationSummary] = []
     flags: list[RedFlag] = []
@@ -167,8 +164,7 @@ def arrange(
         meta = book.regimes.get(code)
         if not items:
             if meta is None:
-                notes.append(f"{code}: not covered by the sources (no regime is encoded for it). "
-                             f"Covered destinations: {', '.join(have_rules)}.")
+                notes.append(ScopeNote(code="not_covered", country=code, covered=list(have_rules)))
             else:
                 uncovered.append(DestinationSummary(
                     code=code, name=meta.name, covered=False, entry="undetermined", here=code == here,

@@ -264,6 +264,34 @@ class Metadata(_Value):
         "profile's destinations), 'all', or the ISO codes asked for; verify re-runs with it.")
 
 
+ScopeNoteCode = Literal["nothing_in_scope", "here_only", "not_covered"]
+
+
+class ScopeNote(_Value):
+    """Which destinations were answered, and why not others: a code and its parameters; the views word it in the
+    report's language (no view reads the English back)."""
+
+    code: ScopeNoteCode = Field(description="nothing_in_scope: no destination given and the current country not "
+                                "known; here_only: no destination given, answered for the current country; "
+                                "not_covered: a destination asked about that no source covers.")
+    country: str | None = Field(default=None, description="here_only: the current country; not_covered: the "
+                                "destination asked about (ISO code).")
+    covered: list[str] = Field(default_factory=list, description="not_covered: the destinations the sources cover.")
+
+    @property
+    def text(self) -> str:
+        """The note in English."""
+        if self.code == "nothing_in_scope":
+            return ("No destination of interest is given and where the person is now is not known: only the Russian "
+                    "side (documents and exit) is answered. Add `destinations:` or `location.country`, or ask for all "
+                    "destinations.")
+        if self.code == "here_only":
+            return (f"No destinations of interest are given: answered for where the person is now ({self.country}) "
+                    "only. Add `destinations:` to the profile, or ask for all destinations.")
+        return (f"{self.country}: not covered by the sources (no regime is encoded for it). "
+                f"Covered destinations: {', '.join(self.covered)}.")
+
+
 class DestinationSummary(_Value):
     """One destination's regime as it applies to this person, for ordering and overview."""
 
@@ -309,7 +337,8 @@ class Assessment(_Value):
     destinations: list[DestinationSummary] = Field(
         default_factory=list, description="Destinations assessed, most realistic first (regime rulesets only)."
     )
-    destination_notes: list[str] = Field(default_factory=list, description="E.g. destinations asked about that the sources do not cover.")
+    destination_notes: list[ScopeNote] = Field(default_factory=list, description="Which destinations were answered "
+                                               "and why not others, e.g. one asked about that the sources do not cover.")
     _book: Any = PrivateAttr(default=None)  # the rule book it was made with: its catalogue explains the JSON
 
     @property

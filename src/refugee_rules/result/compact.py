@@ -17,14 +17,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic_core import to_json as to_json_bytes
 
-from refugee_rules.result.assessment import DestinationSummary, EvidenceUsed, Firing, Metadata, Note, Outcome, StayCount
+from refugee_rules.result.assessment import (DestinationSummary, EvidenceUsed, Firing, Metadata, Note, Outcome, ScopeNote,
+                                             StayCount)
 from refugee_rules.result.catalogue import Catalogue
 from refugee_rules.options import DETAILS
 
-FORMAT_VERSION = "2.1"
+FORMAT_VERSION = "2.2"
 """The version of the written shape; bumped when a field changes meaning. 2.1: a finding's ``facts_used`` and
 ``questions`` are fact paths; the values are in the case's ``facts``, and ``unknown`` says which were asked and
-not known."""
+not known. 2.2: ``destination_notes`` are objects (a code, the country, the destinations covered), not English
+sentences."""
 Detail = Literal["compact", "full"]
 
 
@@ -74,7 +76,7 @@ class CompactAssessment(_Value):
     findings: list[CompactFinding]
     evidence: list[EvidenceUsed] = Field(default_factory=list)
     destinations: list[DestinationSummary] = Field(default_factory=list)
-    destination_notes: list[str] = Field(default_factory=list)
+    destination_notes: list[ScopeNote] = Field(default_factory=list)
     catalogue: Catalogue | CatalogueRef = Field(description="The catalogue inlined (detail=full) or named by hash.")
     trace: list[Firing] | None = Field(default=None, description="detail=full only: every production that fired.")
 

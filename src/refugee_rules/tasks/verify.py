@@ -188,8 +188,13 @@ def verify(
         old_status = (data.get("outcome") or {}).get("status")
         out.append(f"outcome: {old_status} -> {new['outcome']['status']}" if old_status != new["outcome"]["status"]
                    else "outcome: same status, different summary or stop-points")
-    for key in sorted(k for k in set(data) | set(new) if k not in ("metadata", "findings", "outcome")):
-        if data.get(key) != new.get(key):
+    if data.get("format_version") != new["format_version"]:
+        out.append(f"format: {data.get('format_version')} -> {new['format_version']}")
+    for key in sorted(k for k in set(data) | set(new) if k not in ("metadata", "findings", "outcome", "format_version")):
+        stored_value, new_value = data.get(key), new.get(key)
+        if key == "destination_notes" and stored_value and all(isinstance(n, str) for n in stored_value):
+            new_value = [n.text for n in rerun.destination_notes]  # format 2.1 wrote them as English sentences
+        if stored_value != new_value:
             out.append(f"{key}: differs")
     if not out:  # equal field by field, yet not equal as a whole: say so rather than claim identity
         out.append("the stored and re-run assessments differ in their layout")

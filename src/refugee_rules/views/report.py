@@ -641,27 +641,23 @@ class View:
         return out
 
     def destination_notes(self) -> list[str]:
-        """The notes on the scope of destinations, worded again in the report's language (the assessment
-        writes them in English)."""
-        notes = list(getattr(self.a, "destination_notes", None) or [])
-        if self.lang == "en":
-            return notes
+        """The notes on the scope of destinations, worded from their codes in the report's language."""
         out = []
-        for note in notes:
-            if note.startswith("No destination of interest is given and where the person is now is not known"):
+        for note in getattr(self.a, "destination_notes", None) or []:
+            if self.lang == "en":
+                out.append(note.text)
+            elif note.code == "nothing_in_scope":
                 out.append(self._("No destination of interest is given and where the person is now is not known: only "
                                   "the Russian side (documents and exit) is answered. Add `destinations:` or "
                                   "`location.country`, or ask for all destinations."))
-            elif m := _NOTE_HERE_ONLY.match(note):
+            elif note.code == "here_only":
                 out.append(self._("No destinations of interest are given: answered for where the person is now "
                                   "(%(country)s) only. Add `destinations:` to the profile, or ask for all "
-                                  "destinations.") % {"country": self.L.country(m.group(1))})
-            elif m := _NOTE_NOT_COVERED.match(note):
-                out.append(self._("%(country)s: not covered by the sources (no regime is encoded for it). Covered "
-                                  "destinations: %(covered)s.") % {"country": self.L.country(m.group(1)),
-                                                                   "covered": m.group(2)})
+                                  "destinations.") % {"country": self.L.country(note.country)})
             else:
-                out.append(note)
+                out.append(self._("%(country)s: not covered by the sources (no regime is encoded for it). Covered "
+                                  "destinations: %(covered)s.") % {"country": self.L.country(note.country),
+                                                                   "covered": ", ".join(note.covered)})
         return out
 
     def engine(self) -> str:
@@ -943,9 +939,6 @@ class View:
                 for d in self.timeline.destinations if d.rows]
 
 
-_NOTE_HERE_ONLY = re.compile(r"No destinations of interest are given: answered for where the person is now \((\w+)\)")
-_NOTE_NOT_COVERED = re.compile(r"(\w+): not covered by the sources \(no regime is encoded for it\)\. "
-                               r"Covered destinations: (.*)\.$")
 _CLAUSE = re.compile(r"\b1[A-F](?:\(\w+\))?")
 
 
