@@ -112,7 +112,9 @@ def test_the_location_question_its_changes_and_a_correction(tmp_path):
     assert child.exitstatus == 0
 
 
-def test_russian_interview_until_nothing_more_can_be_settled(tmp_path):
+def test_russian_interview_of_dont_knows_ends_saying_their_answers_would_settle_more(tmp_path):
+    """Every question answered «не знаю»: the interview ends, but never with "nothing more can be settled" while the
+    report counts open questions (the answers the client could still find out)."""
     start = tmp_path / "start.yaml"
     start.write_text("nationalities: [RU]\nlocation: {country: GE}\nfear: {fears_return: false}\n", encoding="utf-8")
     out = tmp_path / "out.yaml"
@@ -125,7 +127,8 @@ def test_russian_interview_until_nothing_more_can_be_settled(tmp_path):
     count = 1
     child.sendline("не знаю")
     while True:
-        i = child.expect([QUESTION, "Больше ничего нельзя выяснить вопросами."])
+        i = child.expect([QUESTION, "Вопросов больше нет. На некоторые вопросы ответ — «не знаю»", "Больше ничего нельзя"])
+        assert i != 2, "the interview says nothing more can be settled, yet questions answered 'don't know' are open"
         if i == 1:
             break
         count += 1

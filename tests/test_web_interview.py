@@ -121,6 +121,12 @@ def test_the_interview_without_javascript_ends_on_the_report_of_the_answers(clie
             assert page.path == session.next_questions(1)[0].path
             value = value_at(BORIS, page.path)
             session.answer(page.path, "unknown" if value is ABSENT else value)
+    # answered "don't know" somewhere: the end never says nothing more can be settled, while the report counts
+    # questions the client could still answer
+    assert any(value_at(BORIS, page.path) is ABSENT for page in pages)
+    said = html.unescape(re.sub(r"<[^>]+>", " ", report.html))
+    assert ("finding them out would settle more" if lang == "en" else "если выяснить эти ответы") in said
+    assert "Nothing more can be settled" not in said and "Больше ничего нельзя" not in said
     for page in [*pages, report]:  # every page says it is advice support, in its language
         assert html.escape(RU_DISCLAIMER if lang == "ru" else DISCLAIMER, quote=False) in page.html
 

@@ -236,8 +236,13 @@ class InterviewSession:
         return found[:n]
 
     def settled(self) -> bool:
-        """Whether nothing more can be settled by asking (every open fact was answered "unknown")."""
+        """Whether no question is left to ask (every open fact, if any, was answered "unknown")."""
         return not self.next_questions(1)
+
+    def still_unknown(self) -> list[Question]:
+        """The open questions answered "don't know": finding those answers out would settle more, so the end of the
+        interview must not say that nothing more can be settled."""
+        return [q for q in questions(self._assessment, lang=self.lang) if q.state == "unknown"]
 
     # --- answering --------------------------------------------------------------------------------
 
@@ -420,8 +425,13 @@ def run_terminal(session: InterviewSession, read: Read, write: Callable[[str], A
                 write("\n" + _("The skipped questions, once more:") + "\n")
                 continue
             if not pending:
-                write("\n" + (_("Nothing more can be settled by asking.") if not excluded else
-                              _("No more questions (some were skipped).")) + "\n")
+                if excluded:
+                    write("\n" + _("No more questions (some were skipped).") + "\n")
+                elif session.still_unknown():
+                    write("\n" + _("No more questions to ask. Some answers are \u201cdon't know\u201d: finding them out "
+                                    "would settle more (the report lists them under the open questions).") + "\n")
+                else:
+                    write("\n" + _("Nothing more can be settled by asking.") + "\n")
                 break
             q = next((x for x in pending if x.path == forced), pending[0])
             forced = None

@@ -181,7 +181,10 @@ def question_page(step: Step, path: str | None = None, *, session: InterviewSess
         open_questions = session.next_questions(n=10_000)
         if path is None:
             if not open_questions:
-                step.messages.append(step._("Nothing more can be settled by asking: here is the report."))
+                step.messages.append(step._(
+                    "No more questions to ask. Some answers are \u201cdon't know\u201d: finding them out would settle "
+                    "more (the report lists them under the open questions). Here is the report.")
+                    if session.still_unknown() else step._("Nothing more can be settled by asking: here is the report."))
                 return report_page(step)
             path = open_questions[0].path
         q = _question_for(path, open_questions, step.lang)
