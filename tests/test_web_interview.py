@@ -352,6 +352,34 @@ def test_every_label_of_the_interview_has_its_russian():
                          f"src/refugee_rules/locale/ru/LC_MESSAGES/{DOMAIN}.po:\n" + "\n".join(map(str, lacking)))
 
 
+def _item_field_texts() -> list[tuple[str, str]]:
+    """(where, text) of what a record's field asks: its question (its description where it has none), and its
+    question to the client."""
+    return [(f"{path}[].{name}", text) for path, spec in catalogue().items() for name, sub in spec.item_fields.items()
+            for text in (sub.question or sub.description, sub.client_question) if text]
+
+
+def test_every_question_of_a_records_field_has_its_russian():
+    texts = _item_field_texts()
+    assert len(texts) >= 44  # the fields of visas, residence permits, penalties, legal cases … really were read
+    lacking = [(where, text) for where, text in texts if missing("ru", "content", [text])]
+    assert not lacking, ("run `.venv/bin/python -m refugee_rules.views.i18n update` and fill msgstr in "
+                         "src/refugee_rules/locale/ru/LC_MESSAGES/content.po:\n"
+                         + "\n".join(f"  - {where}: {text!r}" for where, text in lacking))
+
+
+def test_a_records_fields_are_asked_by_their_russian_question(client):
+    page = start(client, "ru").post(client, "show", lang="ru", view="question:documents.visas")
+    assert page.lang == "ru" and page.path == "documents.visas"
+    labels = [html.unescape(x) for x in re.findall(r'<span class="field-label">([^<]*)</span>', page.html)]
+    t = gettext_for("ru", "content")
+    fields = catalogue()["documents.visas"].item_fields
+    expected = [t(sub.question) for sub in fields.values()]
+    assert all(q != sub.question for q, sub in zip(expected, fields.values()))  # each has its Russian
+    assert labels[:len(fields)] == expected
+    assert "Какое государство выдало визу?" in labels
+
+
 _PATHS = sorted(p for p in catalogue() if p != "as_of")
 
 

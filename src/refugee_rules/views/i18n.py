@@ -152,6 +152,13 @@ def content_texts(book: Any) -> list[ContentText]:
             out.append(ContentText(f"field\x04{name}", f"profile.py: {path}[].{name} (field name)"))
             for value in sub.values:
                 out.append(ContentText(f"value\x04{value}", f"profile.py: {path}[].{name} (coded value)"))
+            if sub.question:
+                out.append(ContentText(sub.question, f"profile.py: {path}[].{name} (question)"))
+            elif sub.description:  # the question falls back to the description
+                out.append(ContentText(sub.description,
+                                       f"profile.py: {path}[].{name} (description, used as question)"))
+            if sub.client_question:
+                out.append(ContentText(sub.client_question, f"profile.py: {path}[].{name} (client_question)"))
         if spec.question:
             out.append(ContentText(spec.question, f"profile.py: {path} (question)"))
         elif spec.description:  # the question falls back to the description

@@ -250,8 +250,9 @@ def _field(name: str, sub: FactSpec, lang: str) -> dict[str, Any]:
         options = [("yes", L.yes_no(True)), ("no", L.yes_no(False))]
     text = sub.question or sub.description
     question = L.t(text) if text else name
-    if lang != "en" and question == text:  # the content catalog words a record's fields by name, not by question
-        question = L.field(name)[:1].upper() + L.field(name)[1:]
+    if lang != "en" and (not text or question == text):  # no translated question: the field's translated name
+        named = L.field(name)
+        question = named[:1].upper() + named[1:]
     return {"name": name, "kind": sub.kind, "question": question, "options": options}
 
 
