@@ -340,7 +340,7 @@ class Designation(_Section):
     )
     of_person: Tri | None = fact(
         "Whether the person is designated personally (true), or an organisation they belong to or work with (false).",
-        "Is the person designated personally, or an organisation they are involved with?",
+        "Is the person designated personally? (No: only an organisation they belong to or work with is.)",
     )
     date: Day | None = fact("Date of the designation.", "When was the designation made?",
                             "When were you (or the organisation) designated?")
