@@ -612,7 +612,8 @@ class Explainer:
 
     def _raised(self, finding: str, paths: list[str]) -> bool:
         """An undecided stop-point finding is still a stop-point once a fact that would trigger it is true."""
-        return self.side(finding) == "undetermined" and any(self.facts.known.get(p) is True for p in paths)
+        known = self.facts.known  # the facts first: most stop-points name none, and side() is the dearer test
+        return any(known.get(p) is True for p in paths) and self.side(finding) == "undetermined"
 
     def outcome(self, findings: list[Decision], flags: list[RedFlag]) -> Outcome:
         """Inclusion and exclusion kept apart: ``likely_meets`` only when Article 1A(2) appears met, every clause
