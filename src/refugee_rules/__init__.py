@@ -19,6 +19,7 @@ The public API, all of it (everything else is internal and may change)::
 
     RefugeeRulesError            base of every error raised on purpose
     ├── ProfileError             invalid input; .problems has one line per field path (also a ValueError)
+    │   └── OptionsError         an option (date, engine, destinations, layers …), not the profile, is invalid
     ├── RulesetError             rulesets or a custom layer do not load; .problems names file and rule
     └── EngineError              an evaluation backend failed or is unavailable
 
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from refugee_rules._version import __version__
 from refugee_rules.api import FailedRecord, assess, assess_many, impact, load_rulesets
 from refugee_rules.result.assessment import Assessment
-from refugee_rules.errors import EngineError, ProfileError, RefugeeRulesError, RulesetError
+from refugee_rules.errors import EngineError, OptionsError, ProfileError, RefugeeRulesError, RulesetError
 from refugee_rules.case.profile import UNKNOWN, CaseProfile
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ __all__ = [
     "EngineError",
     "FailedRecord",
     "InterviewSession",
+    "OptionsError",
     "ProfileError",
     "RefugeeRulesError",
     "RulesetError",

@@ -20,11 +20,22 @@ class RefugeeRulesError(Exception):
 class ProfileError(RefugeeRulesError, ValueError):
     """The case profile is malformed. ``problems`` lists one line per field."""
 
+    heading = "invalid case profile"
+    """What the message starts with (the command line words it in the worker's language)."""
+
     def __init__(self, problems: list[str], source: str | None = None):
         self.problems = problems
         self.source = source
         head = f"{source}: " if source else ""
-        super().__init__(head + "invalid case profile:\n" + "\n".join(f"  - {p}" for p in problems))
+        super().__init__(head + self.heading + ":\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class OptionsError(ProfileError):
+    """An option is malformed (the as-of date, the engine, destinations, layers, a port …), not the profile: said
+    so, so that nobody looks for the mistake in the client's answers. A ProfileError, so callers that catch bad
+    input as one keep working."""
+
+    heading = "invalid options"
 
 
 class RulesetError(RefugeeRulesError):

@@ -3,7 +3,7 @@
 The same ``Options`` is taken by every front end (the API, the CLI, batch, Dask, the service, the interview,
 ``questions``, ``compare``, ``verify``, the timeline), so an option set in one place cannot be dropped on the way
 to another: the front ends pass the value on, they do not re-type its fields. Each option is checked when the value
-is made, and a bad one is a :class:`~refugee_rules.errors.ProfileError` naming the option and what was expected.
+is made, and a bad one is an :class:`~refugee_rules.errors.OptionsError` naming the option and what was expected.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from refugee_rules.engine import ENGINES
-from refugee_rules.errors import EngineError, ProfileError
+from refugee_rules.errors import EngineError, OptionsError
 
 STALE_AFTER_DAYS = 365
 JURISDICTIONS = ("EU",)
@@ -32,17 +32,17 @@ def _date(value: Any) -> _dt.date | None:
     try:
         return _dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ProfileError([f"as_of: expected a date YYYY-MM-DD, got {value!r}"]) from None
+        raise OptionsError([f"as_of: expected a date YYYY-MM-DD, got {value!r}"]) from None
 
 
 def _paths(name: str, value: Any) -> tuple[Path, ...]:
     if isinstance(value, (str, Path)):  # one directory given where a list was meant: never iterate its letters
-        raise ProfileError([f"{name}: expected a list of directories, got the single value {str(value)!r}; "
+        raise OptionsError([f"{name}: expected a list of directories, got the single value {str(value)!r}; "
                             f"write ({str(value)!r},)"])
     try:
         return tuple(Path(d) for d in value)
     except TypeError:
-        raise ProfileError([f"{name}: expected a list of directories, got {value!r}"]) from None
+        raise OptionsError([f"{name}: expected a list of directories, got {value!r}"]) from None
 
 
 def _destinations(value: Any) -> tuple[str, ...] | Literal["all"] | None:
@@ -52,7 +52,7 @@ def _destinations(value: Any) -> tuple[str, ...] | Literal["all"] | None:
         value = [d.strip() for d in value.split(",") if d.strip()]
     if not isinstance(value, (list, tuple)) or not all(
             isinstance(d, str) and len(d) == 2 and d.isalpha() and d.isupper() for d in value):
-        raise ProfileError([f"destinations: expected 'all' or a list of ISO country codes such as ['GE', 'AM'], "
+        raise OptionsError([f"destinations: expected 'all' or a list of ISO country codes such as ['GE', 'AM'], "
                             f"got {value!r}"])
     return tuple(value)
 
@@ -63,14 +63,14 @@ def destinations_from_text(text: str) -> tuple[str, ...] | Literal["all"]:
         return "all"
     codes = [c.strip().upper() for c in text.split(",") if c.strip()]
     if not codes:
-        raise ProfileError([f"destinations: expected 'all' or ISO country codes separated by commas (GE,AM), got {text!r}"])
+        raise OptionsError([f"destinations: expected 'all' or ISO country codes separated by commas (GE,AM), got {text!r}"])
     return _destinations(codes)  # type: ignore[return-value]
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...], optional: bool) -> Any:
     if (value is None and optional) or value in allowed:
         return value
-    raise ProfileError([f"{name}: expected one of {', '.join(allowed)}{' or none' if optional else ''}, got {value!r}"])
+    raise OptionsError([f"{name}: expected one of {', '.join(allowed)}{' or none' if optional else ''}, got {value!r}"])
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class Options:
         set_(self, "layers", _paths("layers", self.layers))
         set_(self, "rulesets", None if self.rulesets is None else _paths("rulesets", self.rulesets) or None)
         if isinstance(self.stale_after_days, bool) or not isinstance(self.stale_after_days, int) or self.stale_after_days < 0:
-            raise ProfileError([f"stale_after_days: expected a whole number of days (0 or more), got "
+            raise OptionsError([f"stale_after_days: expected a whole number of days (0 or more), got "
                                 f"{self.stale_after_days!r}"])
         set_(self, "destinations", _destinations(self.destinations))
         set_(self, "lang", _choice("lang", self.lang, LANGUAGES, False))
@@ -117,7 +117,7 @@ class Options:
         """``options`` where a caller passed one, else one made (and checked) from the separate keywords: how every
         function that still takes ``as_of=``, ``engine=`` ... next to ``options=`` reads them."""
         if options is not None and not isinstance(options, Options):
-            raise ProfileError([f"options: expected an Options value, got {type(options).__name__}"])
+            raise OptionsError([f"options: expected an Options value, got {type(options).__name__}"])
         return options if options is not None else cls(**keywords)
 
     def day(self) -> _dt.date:

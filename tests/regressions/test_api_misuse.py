@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from refugee_rules.api import assess, assess_many, load_rulesets
-from refugee_rules.errors import RefugeeRulesError
+from refugee_rules.errors import OptionsError, ProfileError, RefugeeRulesError
+from refugee_rules.views.i18n import error_text
 from refugee_rules.tasks.questions import format_questions, questions
 from refugee_rules.views.report import render
 
@@ -36,3 +37,19 @@ MISUSE = {
 def test_api_misuse_raises_the_librarys_error_naming_the_argument(assessment, argument):
     with pytest.raises(RefugeeRulesError, match=f"{argument.strip()}: (expected|no finding)"):
         MISUSE[argument](assessment)
+
+
+@pytest.mark.parametrize("argument", ["layers", "stale_after_days", "options"])
+def test_a_bad_option_is_called_an_option_not_a_case_profile(assessment, argument):
+    """Issue 12's notes: an option's error carried the heading "invalid case profile", sending the worker to look
+    for the mistake in the client's answers. It is an OptionsError (still a ProfileError, for callers that catch
+    bad input as one), and says "invalid options", in either language."""
+    with pytest.raises(OptionsError) as raised:
+        MISUSE[argument](assessment)
+    assert isinstance(raised.value, ProfileError)
+    assert str(raised.value).startswith("invalid options:") and "case profile" not in str(raised.value)
+    assert error_text(raised.value, "ru").startswith("недопустимые параметры:")
+    with pytest.raises(ProfileError) as profile_error:
+        assess({"nationalities": "RU"})
+    assert not isinstance(profile_error.value, OptionsError)
+    assert str(profile_error.value).startswith("invalid case profile:")

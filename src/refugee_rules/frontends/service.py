@@ -53,7 +53,7 @@ from refugee_rules.case.inputs import read_document, size_problem
 from refugee_rules.case.profile import CaseProfile
 from refugee_rules.case.unique_keys import DuplicateKey, json_pairs
 from refugee_rules.engine import ENGINES, default_engine
-from refugee_rules.errors import EngineError, Location, ProfileError, located
+from refugee_rules.errors import EngineError, Location, OptionsError, ProfileError, located
 from refugee_rules.frontends.schemas import DOCUMENTS, json_schema, publishable
 from refugee_rules.law.loader import SOURCES_FILE, RuleBook, builtin_dir, is_case_test
 from refugee_rules.options import LANGUAGES, Options
@@ -574,7 +574,7 @@ def create_app(*, layers: tuple[str | Path, ...] = (), rulesets: tuple[str | Pat
     limit). Rulesets are loaded and linted now, so a broken custom layer stops the service at start-up, not at the
     first request."""
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes <= 0:
-        raise ProfileError([f"max_body_bytes: expected a whole number of bytes above 0, got {max_body_bytes!r}"])
+        raise OptionsError([f"max_body_bytes: expected a whole number of bytes above 0, got {max_body_bytes!r}"])
     layer_dirs = tuple(Path(d) for d in layers)
     ruleset_dirs = tuple(Path(d) for d in rulesets) if rulesets else None
     book = load_rulesets(layer_dirs, rulesets=ruleset_dirs)
@@ -774,7 +774,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, layers: tuple[str | Path
     import uvicorn
 
     if isinstance(port, bool) or not (isinstance(port, int) and 0 <= port < 65536):
-        raise ProfileError([f"port: expected a TCP port 0-65535 (0: any free port), got {port!r}"])
+        raise OptionsError([f"port: expected a TCP port 0-65535 (0: any free port), got {port!r}"])
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"refugee-rules: warning: listening on {host}, not only this machine: case data will cross the "
               "network; put the service behind TLS and authentication", file=sys.stderr)

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError
+from refugee_rules.errors import FileError, OptionsError, ProfileError, RefugeeRulesError
 from refugee_rules.options import Options
 from refugee_rules.result.assessment import Assessment
 from refugee_rules.result.serialise import line_safe
@@ -84,7 +84,7 @@ def _day(name: str, value: _dt.date | str | None) -> _dt.date | None:
     try:
         return Options.given(None, as_of=value).as_of
     except ProfileError:
-        raise ProfileError([f"{name}: expected a date YYYY-MM-DD, got {value!r}"]) from None
+        raise OptionsError([f"{name}: expected a date YYYY-MM-DD, got {value!r}"]) from None
 
 
 def sides(options: Options | None = None, *, from_date: _dt.date | str | None = None,
@@ -97,7 +97,7 @@ def sides(options: Options | None = None, *, from_date: _dt.date | str | None = 
     left = base.replace(as_of=d1, rulesets=base.rulesets if from_rulesets is None else from_rulesets)
     right = base.replace(as_of=d2, rulesets=left.rulesets if to_rulesets is None else to_rulesets)
     if (d1, left.rules) == (d2, right.rules):
-        raise ProfileError(["to: the two sides are the same (same date and rules); give --to DATE or --to-rulesets DIR"])
+        raise OptionsError(["to: the two sides are the same (same date and rules); give --to DATE or --to-rulesets DIR"])
     return Side(left, d1), Side(right, d2)
 
 
@@ -431,7 +431,7 @@ def run(source: str | Path, out: str | Path, left: Side, right: Side, *, fmt: st
     """Write one line (JSON) or one row per change (CSV) for each client of ``source`` whose answers differ between
     the two sides, and an error line for each record that cannot be assessed; ``out`` ``-`` is standard output."""
     if fmt not in FORMATS:
-        raise ProfileError([f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}"])
+        raise OptionsError([f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}"])
     to_stdout = batch.check_output(source, out, resume)
     out = Path(out)
     records = batch.read_records(source)

@@ -347,4 +347,5 @@ def error_text(error: Exception, lang: str = "en") -> str:
         return str(error)
     _ = gettext_for(check_lang(lang))
     head = f"{error.source}: " if error.source else ""
-    return head + _("invalid case profile:") + "\n" + "\n".join(f"  - {problem_text(p, lang)}" for p in error.problems)
+    heading = _("invalid options:") if error.heading == "invalid options" else _("invalid case profile:")
+    return head + heading + "\n" + "\n".join(f"  - {problem_text(p, lang)}" for p in error.problems)
