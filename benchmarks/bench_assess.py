@@ -48,6 +48,24 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
+SPIN = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(10_000_000): x += i * i % 7\nprint(time.perf_counter() - t)"
+"""A pure-Python loop: how much two processes at once get from this machine (a virtual machine's two cores may
+share one physical core, and neighbours share the host), the ceiling of any N-worker figure."""
+
+
+def machine_scaling(workers: int) -> float:
+    """How many times one process's work ``workers`` processes at once get done (best of three tries)."""
+    def run(n: int) -> list[float]:
+        procs = [subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return [float(p.communicate()[0]) for p in procs]
+
+    best = 0.0
+    for _ in range(3):
+        alone = run(1)[0]
+        best = max(best, sum(alone / t for t in run(workers)))
+    return best
+
+
 def line(name: str, value: str, target: str = "", met: bool | None = None) -> None:
     verdict = "" if met is None else ("  [met]" if met else "  [MISSED]")
     print(f"{name:<52} {value:>22}   {('target ' + target) if target else ''}{verdict}")
@@ -149,6 +167,7 @@ def main() -> None:
           f"caseloads of distinct profiles recombined from the examples: {args.compiled_cases:,} (compiled), "
           f"{args.cases:,} (durable)\n")
 
+    line(f"this machine: {args.workers} pure-Python processes at once do", f"{machine_scaling(args.workers):.2f}x one's work")
     colds = [float(subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True).stdout)
              for _ in range(3)]
     line("cold start (import + load + validate + compile)", f"{min(colds) * 1000:.0f} ms", "<= 1000 ms", min(colds) <= 1)
