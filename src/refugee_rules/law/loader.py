@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -57,6 +58,14 @@ class Override:
     replaced_file: str  # file the replaced rule came from
 
 
+def rules_by_finding(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
+    """Finding id -> the rules that conclude it, in the order given (a rule book's, or several books' merged)."""
+    out: dict[str, list[Rule]] = {}
+    for rule in rules:
+        out.setdefault(rule.concludes.finding, []).append(rule)
+    return out
+
+
 @dataclass(eq=False)
 class RuleBook:
     """Everything loaded from the ruleset directories, checked and ready to compile."""
@@ -86,10 +95,7 @@ class RuleBook:
 
     @cached_property
     def _by_finding(self) -> dict[str, list[Rule]]:
-        out: dict[str, list[Rule]] = {}
-        for rule in self.rules.values():
-            out.setdefault(rule.concludes.finding, []).append(rule)
-        return out
+        return rules_by_finding(self.rules.values())
 
     def facts_read(self, rule_id: str) -> frozenset[str]:
         """The fact paths a rule's condition reads (computed once per rule)."""

@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from refugee_rules.law.kinds import KINDS
-from refugee_rules.law.loader import RuleBook
+from refugee_rules.law.loader import RuleBook, rules_by_finding
 from refugee_rules.law.model import FindingDecl, Rule
 from refugee_rules.options import LANGUAGES, Options
 from refugee_rules.result.assessment import DISCLAIMER
@@ -144,10 +144,7 @@ class Explorer:
 
     @cached_property
     def _rules_of(self) -> dict[str, list[Rule]]:
-        out: dict[str, list[Rule]] = {}
-        for rule in self.rules.values():
-            out.setdefault(rule.concludes.finding, []).append(rule)
-        return out
+        return rules_by_finding(self.rules.values())
 
     def rule_file(self, rule_id: str) -> str:
         for book in self.books:
