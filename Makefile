@@ -50,9 +50,10 @@ examples-index: $(STAMP)
 	$(BIN)/python -m refugee_rules.tasks.examples_index > examples/README.md
 
 # Malformed profiles (tests/test_fuzz.py) and the other surfaces (tests/test_fuzz_surfaces.py: the service on the
-# loopback, custom layers, batch killed and resumed), 10,000 examples each.
+# loopback, custom layers, batch killed and resumed), 10,000 examples each. Test by test across the workers (--dist
+# load): by file, one worker would run every surface of test_fuzz_surfaces.py after another, for hours.
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_surfaces.py -q -p no:cacheprovider -n auto --dist loadfile
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_surfaces.py -v -p no:cacheprovider -n auto --dist load
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
