@@ -441,7 +441,10 @@ def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, en
             yield _assess_one(record)
         return
     window: deque[Any] = deque()
-    if multiprocessing.get_start_method() == "fork":  # forked workers start with the rule book loaded and compiled
+    # Forked workers start with the rule book loaded and the day's program compiled (never a durable-rules session:
+    # its C state is not fork-safe). The start method is read without fixing it for an embedding application.
+    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+    if method == "fork":
         from refugee_rules.assessor import assessor
 
         assessor(chosen).program(chosen.day())
