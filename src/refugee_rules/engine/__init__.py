@@ -6,6 +6,8 @@ elsewhere the compiled backend answers, with the same productions and the same r
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any, Protocol
 
 from refugee_rules.errors import EngineError
@@ -26,6 +28,14 @@ def durable_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def durable_state_here() -> bool:
+    """Whether this process has run durable-rules (its host exists here). Its C state is not fork-safe: a child
+    forked from such a process answered differently from its parent, now and then (`make fuzz` found it three
+    times: notes/fuzz/README.md), so worker pools are not forked from it."""
+    module = sys.modules.get("refugee_rules.engine.durable_backend")
+    return module is not None and module._host is not None and module._host_pid == os.getpid()
 
 
 def default_engine() -> str:

@@ -26,11 +26,13 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError
+from refugee_rules.engine import durable_state_here
+from refugee_rules.errors import EngineError, FileError, ProfileError, RefugeeRulesError
 from refugee_rules.case.facts import catalogue, nest
 from refugee_rules.case.inputs import MAX_PROFILE_BYTES, read_document
 from refugee_rules.case.unique_keys import DuplicateKey, json_pairs
@@ -441,14 +443,13 @@ def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, en
             yield _assess_one(record)
         return
     window: deque[Any] = deque()
-    # Forked workers start with the rule book loaded and the day's program compiled (never a durable-rules session:
-    # its C state is not fork-safe). The start method is read without fixing it for an embedding application.
-    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
-    if method == "fork":
+    context = pool_context()
+    if context.get_start_method() == "fork":  # forked workers start with the rule book loaded and compiled
         from refugee_rules.assessor import assessor
 
         assessor(chosen).program(chosen.day())
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(chosen, fmt, True))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
+                               initargs=(chosen, fmt, True))
     finished = False
     try:
         for chunk in _chunks(records, CHUNK):
@@ -458,11 +459,28 @@ def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, en
         while window:
             yield from window.popleft().result()
         finished = True
+    except BrokenProcessPool:
+        raise EngineError(
+            "a batch worker process ended abruptly (killed, or out of memory"
+            + (", or started by the fork server without `if __name__ == '__main__':` in the main script: a process "
+               "that has run durable-rules is never forked" if context.get_start_method() != "fork" else "")
+            + "); the records after the last line written were not assessed: run again with --resume") from None
     finally:
         if finished:
             pool.shutdown(wait=True)
         else:
             _stop(pool)
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """How the workers are started: the platform's default (read without fixing it for an embedding application),
+    except that a process which has run durable-rules is never forked: its C state is not fork-safe (a forked child
+    answered differently from its parent now and then: notes/fuzz/README.md). The fork server starts workers from
+    a fresh interpreter instead."""
+    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+    if method == "fork" and durable_state_here():
+        method = "forkserver"
+    return multiprocessing.get_context(method)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
