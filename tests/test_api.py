@@ -20,7 +20,7 @@ GOOD = {"case_ref": "a", "nationalities": ["RU"], "location": {"country": "KZ"},
 
 def test_the_public_api_is_exactly_what_all_lists_and_each_is_documented():
     assert set(refugee_rules.__all__) == {
-        "UNKNOWN", "Assessment", "CaseProfile", "EngineError", "FailedRecord", "InterviewSession", "ProfileError",
+        "UNKNOWN", "Assessment", "CaseProfile", "EngineError", "FailedRecord", "InterviewSession", "OptionsError", "ProfileError",
         "RefugeeRulesError",
         "RulesetError", "__version__", "assess", "assess_many", "compare", "impact", "load_rulesets", "questions", "verify",
     }
