@@ -123,6 +123,19 @@ class ContentText:
     origin: str  # where it comes from, e.g. "convention/article-1a2.yaml: rule e1.outside-country (because)"
 
 
+def _fact_texts(spec: Any, where: str) -> list[ContentText]:
+    """A fact's (or a record field's) coded values, its question (its description where it has none) and its
+    question to the client."""
+    out = [ContentText(f"value\x04{value}", f"{where} (coded value)") for value in spec.values]
+    if spec.question:
+        out.append(ContentText(spec.question, f"{where} (question)"))
+    elif spec.description:  # the question falls back to the description
+        out.append(ContentText(spec.description, f"{where} (description, used as question)"))
+    if spec.client_question:
+        out.append(ContentText(spec.client_question, f"{where} (client_question)"))
+    return out
+
+
 def content_texts(book: Any) -> list[ContentText]:
     """Every text written as data that a Russian report shows, with where it is written."""
     from refugee_rules.case.facts import catalogue
@@ -146,25 +159,10 @@ def content_texts(book: Any) -> list[ContentText]:
             if gloss:
                 out.append(ContentText(gloss.group(2), f"{where} (pinpoint gloss)"))
     for path, spec in catalogue().items():
-        for value in spec.values:
-            out.append(ContentText(f"value\x04{value}", f"profile.py: {path} (coded value)"))
+        out += _fact_texts(spec, f"profile.py: {path}")
         for name, sub in spec.item_fields.items():
             out.append(ContentText(f"field\x04{name}", f"profile.py: {path}[].{name} (field name)"))
-            for value in sub.values:
-                out.append(ContentText(f"value\x04{value}", f"profile.py: {path}[].{name} (coded value)"))
-            if sub.question:
-                out.append(ContentText(sub.question, f"profile.py: {path}[].{name} (question)"))
-            elif sub.description:  # the question falls back to the description
-                out.append(ContentText(sub.description,
-                                       f"profile.py: {path}[].{name} (description, used as question)"))
-            if sub.client_question:
-                out.append(ContentText(sub.client_question, f"profile.py: {path}[].{name} (client_question)"))
-        if spec.question:
-            out.append(ContentText(spec.question, f"profile.py: {path} (question)"))
-        elif spec.description:  # the question falls back to the description
-            out.append(ContentText(spec.description, f"profile.py: {path} (description, used as question)"))
-        if spec.client_question:
-            out.append(ContentText(spec.client_question, f"profile.py: {path} (client_question)"))
+            out += _fact_texts(sub, f"profile.py: {path}[].{name}")
     seen: set[str] = set()
     unique = []
     for t in out:
