@@ -8,9 +8,9 @@ custom layers (rule files and their templates) and batch under interruption (kil
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
-import signal
 import socket
 import time
 from pathlib import Path
@@ -28,6 +28,7 @@ from refugee_rules.law.templates import ExplanationTemplate
 from refugee_rules.tasks import batch
 from refugee_rules.views.report import render
 
+from . import batch_zygote
 from .strategies import any_flat_profiles, examples, nest, scalar
 from .test_service import running_service
 
@@ -309,30 +310,26 @@ def _write_jsonl(path: Path, items: list) -> None:
 
 
 def _killed_run(source: Path, out: Path, fmt: str, engine: str, resume: bool, lines: int, delay: float) -> None:
-    """batch.run in a forked child (the rulesets already loaded: no cold start), killed with SIGKILL once ``out``
-    holds ``lines`` lines and ``delay`` seconds more have passed — or left to finish."""
-    pid = os.fork()
-    if pid == 0:  # the child: run, then leave at once (never back into pytest)
-        code = 0
-        try:
-            batch.run(source, out, as_of=AS_OF, engine=engine, fmt=fmt, resume=resume)
-        except BaseException:
-            code = 1
-        os._exit(code)
+    """batch.run in a child of the fork server (rules loaded, durable-rules never run: what a fresh command-line
+    ``batch`` is), killed with SIGKILL once ``out`` holds ``lines`` lines and ``delay`` seconds more have passed —
+    or left to finish."""
+    child = batch_zygote.context().Process(target=batch_zygote.run, args=(source, out, AS_OF, fmt, engine, resume))
+    child.start()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done:
+        if not child.is_alive():
+            child.join()
+            assert child.exitcode == 0, f"the batch child failed (exit {child.exitcode})"
             return
         if out.exists() and out.read_bytes().count(b"\n") >= lines:
             time.sleep(delay)
             break
         time.sleep(0.001)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
+    child.kill()
+    child.join()
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="needs the fork server")
 @FUZZ
 @given(items=records, fmt=st.sampled_from(["json", "summary-csv"]), engine=st.sampled_from(ENGINES),
        kills=st.lists(st.tuples(st.integers(0, 12), st.floats(0, 0.02)), min_size=1, max_size=3))
