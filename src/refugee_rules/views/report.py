@@ -851,7 +851,11 @@ class View:
         return Markup('"' + "".join(out) + '"')
 
     def titles(self, findings: list[Finding]) -> str:
-        return "; ".join(self.title(f) for f in findings)
+        """Titles in a run of text: a title that is a question already ends its sentence, so no "?;" is printed."""
+        out = ""
+        for title in (self.title(f) for f in findings):
+            out += ("" if not out else " " if out[-1] in "?!." else "; ") + title
+        return out
 
     def of_open(self, shown: int, total: int) -> str:
         return self.L.n("%(shown)d of %(total)d open question", "%(shown)d of %(total)d open questions", total) % {
