@@ -5,7 +5,8 @@ Two example profiles are interviewed in English and in Russian: every question t
 profile's values ("don't know" where the profile has none), the answers are downloaded, and the outcome the page
 shows must be ``assess()`` of the downloaded profile (and of the example itself: the interview asks everything the
 outcome turns on). Every request the page makes is recorded: none may go to another host. Screenshots of a
-question and of the report in both languages go to notes/screens/ for a human to look at.
+question and of the report in both languages go to build/browser/interview/ for a human to look at (and, with
+REFUGEE_RULES_SCREENS=1, to notes/screens/, where the note's copies are kept).
 
 Skips (with the reason) only where no Chromium is installed (.ci/run installs Debian's ``chromium``) or Playwright
 for Python is missing (the dev extra installs it). Never downloads a browser.
@@ -14,6 +15,7 @@ for Python is missing (the dev extra installs it). Never downloads a browser.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -32,6 +34,7 @@ from refugee_rules.views.report import View
 from .test_service import running_service
 
 ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "build" / "browser" / "interview"
 SCREENS = ROOT / "notes" / "screens"
 AS_OF = "2024-03-01"
 PROFILES = ("boris-anti-war-petitions", "igor-novosibirsk-bishkek")
@@ -165,7 +168,7 @@ def _interview(page, base_url: str, name: str, lang: str, shot_at: int | None = 
         assert path not in asked, f"{name} ({lang}): {path} asked twice"
         assert now["advice"], "the page does not say it is advice support"
         if steps == shot_at:
-            page.screenshot(path=str(SCREENS / f"interview-{lang}.png"))
+            _shoot(page, f"interview-{lang}")
         value = value_at(profile, path)
         asked.append(path)
         if value is ABSENT or value == "unknown":
@@ -189,7 +192,6 @@ def _interview(page, base_url: str, name: str, lang: str, shot_at: int | None = 
 def test_the_interview_in_both_languages_ends_on_the_assessment_of_the_answers(page, base_url, name):
     example = yaml.safe_load((ROOT / "examples" / "profiles" / f"{name}.yaml").read_text(encoding="utf-8"))
     expected = assess(example, as_of=AS_OF).outcome.status
-    SCREENS.mkdir(parents=True, exist_ok=True)
     for lang in ("en", "ru"):
         steps, downloaded = _interview(page, base_url, name, lang, shot_at=5 if name == PROFILES[0] else None)
         a = assess(downloaded, as_of=AS_OF)
@@ -201,7 +203,17 @@ def test_the_interview_in_both_languages_ends_on_the_assessment_of_the_answers(p
             assert value == "unknown" or given == value or (isinstance(value, list) and sorted(given) == sorted(value)), \
                 (lang, path, value)
         if name == PROFILES[0]:
-            page.screenshot(path=str(SCREENS / f"report-{lang}.png"))
+            _shoot(page, f"report-{lang}")
+
+
+def _shoot(page, name: str) -> None:
+    """A screenshot for a human to look at, in build/; the note's copies in notes/screens/ change only when asked
+    (REFUGEE_RULES_SCREENS=1), so that a test run leaves the checkout as it found it."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    if os.environ.get("REFUGEE_RULES_SCREENS") == "1":
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENS / f"{name}.png")
 
 
 def _leaves(profile: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
