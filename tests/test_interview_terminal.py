@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.terminal import ctrl_c_as_at_a_terminal
+
 pexpect = pytest.importorskip("pexpect")
 
 EXE = str(Path(sys.executable).parent / "refugee-rules")
@@ -17,7 +19,8 @@ QUESTION = re.compile(r"\[([a-z0-9_.]+): ([^\r\n]*)\]\r?\n> ")
 
 
 def _spawn(*args: str) -> "pexpect.spawn":
-    child = pexpect.spawn(EXE, ["interview", *args], encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200))
+    child = pexpect.spawn(EXE, ["interview", *args], encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200),
+                          preexec_fn=ctrl_c_as_at_a_terminal)
     return child
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.terminal import ctrl_c_as_at_a_terminal
 from tests.test_cli import COMMAND
 
 RECORD = {"nationalities": ["RU"], "location": {"country": "GE"}, "fear": {"fears_return": True}}
@@ -48,7 +49,8 @@ def test_batch_workers_exit_when_the_batch_is_killed_or_interrupted(tmp_path, ho
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen([COMMAND, "batch", str(source), "-o", str(out), "--workers", "2", "--engine", "compiled",
                              "--as-of", "2024-03-01"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)  # its own process group: Ctrl-C is sent to the group
+                            start_new_session=True,  # its own process group: Ctrl-C is sent to the group
+                            preexec_fn=ctrl_c_as_at_a_terminal)
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 120
