@@ -9,18 +9,14 @@ notes/screens/, where the note's copies are kept). Skips, saying why, only where
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from .screens import shoot
 from .test_service import running_service
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "build" / "browser" / "explorer"
-NOTES = ROOT / "notes" / "screens"
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (the dev extra)")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install -y chromium); "
@@ -41,14 +37,6 @@ def browser():
         launched.close()
 
 
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
-    if os.environ.get("REFUGEE_RULES_SCREENS") == "1":
-        NOTES.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ARTIFACTS / f"{name}.png", NOTES / f"{name}.png")
-
-
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_the_explorer_in_a_browser(base, browser, lang):
     context = browser.new_context(viewport={"width": 1200, "height": 1000}, locale=lang, java_script_enabled=True)
@@ -67,13 +55,13 @@ def test_the_explorer_in_a_browser(base, browser, lang):
     assert words[0] in page.title() and words[1] in page.inner_text("p.advice")
     # the stylesheet applied (the CSP lets the package's own stylesheet in): the header is dark, not the default
     assert page.eval_on_selector("header.top", "e => getComputedStyle(e).backgroundColor") == "rgb(34, 49, 63)"
-    shoot(page, f"explorer-index-{lang}")
+    shoot(page, "explorer", f"explorer-index-{lang}")
 
     with page.expect_navigation():  # wait_for_load_state() alone can see the old page, already loaded
         page.get_by_role("link", name=words[3], exact=True).click()
     assert page.url.startswith(f"{base}/rules/country/GE")
     assert page.locator("ul.findings li").count() >= 6
-    shoot(page, f"explorer-country-ge-{lang}")
+    shoot(page, "explorer", f"explorer-country-ge-{lang}")
 
     with page.expect_navigation():
         page.locator("ul.findings a[href*='regime.ge.entry.travel_passport']").first.click()
@@ -85,7 +73,7 @@ def test_the_explorer_in_a_browser(base, browser, lang):
     assert "tone-warning" in (refused.get_attribute("class") or "")
     assert refused.evaluate("e => getComputedStyle(e).color") == "rgb(138, 16, 20)"
     page.set_viewport_size({"width": 1200, "height": 1600})
-    shoot(page, f"explorer-finding-{lang}")
+    shoot(page, "explorer", f"explorer-finding-{lang}")
     page.set_viewport_size({"width": 1200, "height": 1000})
 
     page.fill("input#q", "kidnapping" if lang == "en" else "похищения")
@@ -95,7 +83,7 @@ def test_the_explorer_in_a_browser(base, browser, lang):
     results = page.locator("ol.results a")
     assert results.count() >= 1
     assert any("regime.ge.risk.kidnapping" in (results.nth(i).get_attribute("href") or "") for i in range(results.count()))
-    shoot(page, f"explorer-search-{lang}")
+    shoot(page, "explorer", f"explorer-search-{lang}")
 
     page.goto(f"{base}/rules/finding/no.such.finding{suffix}")
     assert page.locator("p.problem").count() == 1

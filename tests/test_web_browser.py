@@ -15,7 +15,6 @@ for Python is missing (the dev extra installs it). Never downloads a browser.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -31,11 +30,10 @@ from refugee_rules.frontends.interview import ABSENT, value_at
 from refugee_rules.views.i18n import country_name
 from refugee_rules.views.report import View
 
+from .screens import shoot
 from .test_service import running_service
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "build" / "browser" / "interview"
-SCREENS = ROOT / "notes" / "screens"
 AS_OF = "2024-03-01"
 PROFILES = ("boris-anti-war-petitions", "igor-novosibirsk-bishkek")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -168,7 +166,7 @@ def _interview(page, base_url: str, name: str, lang: str, shot_at: int | None = 
         assert path not in asked, f"{name} ({lang}): {path} asked twice"
         assert now["advice"], "the page does not say it is advice support"
         if steps == shot_at:
-            _shoot(page, f"interview-{lang}")
+            shoot(page, "interview", f"interview-{lang}")
         value = value_at(profile, path)
         asked.append(path)
         if value is ABSENT or value == "unknown":
@@ -203,17 +201,8 @@ def test_the_interview_in_both_languages_ends_on_the_assessment_of_the_answers(p
             assert value == "unknown" or given == value or (isinstance(value, list) and sorted(given) == sorted(value)), \
                 (lang, path, value)
         if name == PROFILES[0]:
-            _shoot(page, f"report-{lang}")
+            shoot(page, "interview", f"report-{lang}")
 
-
-def _shoot(page, name: str) -> None:
-    """A screenshot for a human to look at, in build/; the note's copies in notes/screens/ change only when asked
-    (REFUGEE_RULES_SCREENS=1), so that a test run leaves the checkout as it found it."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    if os.environ.get("REFUGEE_RULES_SCREENS") == "1":
-        SCREENS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENS / f"{name}.png")
 
 
 def _leaves(profile: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
