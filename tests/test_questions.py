@@ -161,3 +161,19 @@ def test_a_question_left_out_of_a_random_profile_changes_no_answer_shown(flat):
             except ProfileError:
                 continue
             assert {f.id: f.answer for f in b.findings if shown(a.rule_book, f)} == before, (path, value)
+
+
+@pytest.mark.parametrize("nationalities", [[], ["DE"]])
+def test_a_route_for_russians_asks_a_non_russian_nothing(nationalities):
+    """The case a generated profile found: Kazakhstan's employment, study or marriage route is reported for
+    Russians, so for anyone else it stays undetermined whatever their ties, and asks no question; its rule, which
+    needs a Russian citizen, reads as failed, not as waiting for the job offer."""
+    base = {"nationalities": nationalities, "location": {"country": "KZ"},
+            "means": {"employment_offer_in": "unknown", "study_admission_in": [], "spouse_national_of": ["KZ"]}}
+    for employment in ("unknown", ["RU"], ["KZ"]):
+        profile = {**base, "means": {**base["means"], "employment_offer_in": employment}}
+        a = assess(profile, as_of="2024-03-01", engine="compiled")
+        route = next(f for f in a.findings if f.id == "regime.kz.residence.employment_study_marriage")
+        assert route.answer == "undetermined" and route.missing_facts == [], employment
+        opening = next(b for b in route.branches_not_held if b.rule.endswith(".open"))
+        assert opening.state == "failed"

@@ -76,11 +76,13 @@ class Program:
         """Each production's place in dependency order, by id."""
         return {p.id: i for i, p in enumerate(self.productions)}
 
-    def producers(self) -> dict[str, list[Production]]:
+    @cached_property
+    def alternatives(self) -> dict[str, tuple[Production, ...]]:
+        """Token -> the productions that assert it: for a rule's side, the alternatives of its condition."""
         out: dict[str, list[Production]] = {}
         for p in self.productions:
             out.setdefault(p.produces, []).append(p)
-        return out
+        return {token: tuple(ps) for token, ps in out.items()}
 
 
 def rule_token(rule_id: str, side: str) -> str:
@@ -156,14 +158,12 @@ def compile_rules(book: RuleBook, active: frozenset[str]) -> Program:
         # An exception whose base rule is not in force still concludes when it holds.
         orphans = [r for r in rules if r.exception_to is not None and r not in exceptions]
         all_bases_two_sided = bool(bases) and all(b.otherwise == "opposite" for b in bases)
-        for rule in bases:
+        # Every condition both ways, whether or not its failing concludes anything: a rule known to fail asks for
+        # no missing fact (a one-sided route for Russians asks a non-Russian nothing), and which rules failed is
+        # then read from what fired alone, as every memo key assumes.
+        for rule in bases + exceptions + orphans:
             productions += _condition_productions(rule.id, finding, rule.condition, "held")
-            if all_bases_two_sided:
-                productions += _condition_productions(rule.id, finding, rule.condition, "failed")
-        for rule in exceptions + orphans:
-            productions += _condition_productions(rule.id, finding, rule.condition, "held")
-            if rule in exceptions:
-                productions += _condition_productions(rule.id, finding, rule.condition, "failed")
+            productions += _condition_productions(rule.id, finding, rule.condition, "failed")
         exception_failed = tuple(rule_token(e.id, "failed") for e in exceptions)
         for rule in bases:
             status = rule.concludes.side

@@ -27,7 +27,7 @@ from refugee_rules.result.assessment import (Branch, Citation, ConflictingFindin
                          RuleDates, StayCount, StopPointHit)
 from refugee_rules.result.catalogue import build as build_catalogue
 from refugee_rules.result.decision import Decision
-from refugee_rules.engine.ir import Production, Program, finding_token
+from refugee_rules.engine.ir import Production, Program, finding_token, rule_token
 from refugee_rules.case import passport_index
 from refugee_rules.case.facts import FactSet, catalogue, derived_inputs, fact_specs, nest
 from refugee_rules.explain.memo import Memo
@@ -347,7 +347,7 @@ class Explainer:
         seen.add(finding)
         paths: list[str] = []
         for rule in self.book.rules_of(finding):
-            if rule.id not in self.program.active_rules:
+            if rule.id not in self.program.active_rules or self._settled(rule.id):
                 continue
             paths += sorted({q for p in self.book.facts_read(rule.id) if p not in self.facts.known
                              for q in derived_inputs(p) if q not in self.facts.known})
@@ -355,6 +355,13 @@ class Explainer:
                 if self.side(ref) == "undetermined":
                     paths += self._missing(ref, seen)
         return list(dict.fromkeys(paths))
+
+    def _settled(self, rule_id: str) -> bool:
+        """Whether a rule's condition is already decided on the stated facts (it held or it failed), so that none
+        of its missing facts can change the finding. Every condition is compiled both ways, so this is read from
+        what fired alone."""
+        produced = self.produced
+        return rule_token(rule_id, "held") in produced or rule_token(rule_id, "failed") in produced
 
     def _explanation(self, finding: str, status: str, own_fired: list[Production], missing: list[MissingFact]) -> str:
         sentences: list[str] = []

@@ -282,18 +282,26 @@ def questions(profile_or_assessment: Assessment | Mapping[str, Any] | Any, *, as
     from refugee_rules.views.report import Lang
 
     chosen = Options.given(options, as_of=as_of, engine=engine, rulesets=rulesets, lang=lang)
+    Lang(chosen.lang)  # an unknown language is an error before anything is assessed
     if isinstance(profile_or_assessment, Assessment):
         a = profile_or_assessment
     else:
         from refugee_rules.api import assess
 
         a = assess(profile_or_assessment, options=chosen)
-    L = Lang(chosen.lang)
+    return as_questions(ranked(a), chosen.lang)
+
+
+def as_questions(ranking: list[tuple[MissingFact, list[str], Group]], lang: str) -> list[Question]:
+    """A ranking (:func:`ranked`) as numbered questions in ``lang``."""
+    from refugee_rules.views.report import Lang
+
+    L = Lang(lang)
     return [
         Question(rank=i, path=m.path, question=L.t(m.question),
                  client_question=L.t(m.client_question) if m.client_question else None,
                  state=m.state, settles=ids, group=group)
-        for i, (m, ids, group) in enumerate(ranked(a), start=1)
+        for i, (m, ids, group) in enumerate(ranking, start=1)
     ]
 
 

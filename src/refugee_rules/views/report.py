@@ -353,6 +353,7 @@ class View:
         self.rules_url = rules_url
         self.book = book
         self._book_checked = False
+        self._ranking: list[Any] | None = None
         facts: dict[str, Any] = {}
         for firing in a.trace:
             facts.update({x.path: x.value for x in firing.facts})
@@ -693,8 +694,16 @@ class View:
         return [f for f in self.a.findings if f.role in ("element", "inclusion", "regime") or
                 f.id in {h.finding for h in self.a.outcome.stop_points}]
 
+    def ranking(self) -> list[Any]:
+        """The assessment's questions ranked once per view: a report reads them three times."""
+        if self._ranking is None:
+            from refugee_rules.tasks.questions import ranked
+
+            self._ranking = ranked(self.a)
+        return self._ranking
+
     def questions(self) -> list[tuple[MissingFact, list[str]]]:
-        return open_questions(self.a)
+        return [(m, ids) for m, ids, _group in self.ranking()]
 
     # --- the first page ------------------------------------------------------------------------
 
@@ -733,9 +742,9 @@ class View:
 
     def top_questions(self, n: int = FIRST_QUESTIONS) -> list[Any]:
         """The first ``n`` questions of the questions API (tasks/questions.py owns the order)."""
-        from refugee_rules.tasks.questions import questions
+        from refugee_rules.tasks.questions import as_questions
 
-        return questions(self.a, lang=self.lang)[:n]
+        return as_questions(self.ranking()[:n], self.lang)
 
     def question_count(self) -> int:
         return len(self.questions())
@@ -764,7 +773,8 @@ class View:
         rules behind it were last sourced."""
         rows = []
         for d in self.a.destinations:
-            findings = [f for f in self.a.findings if f.id in set(d.findings) or f.destination == d.code]
+            own = set(d.findings)
+            findings = [f for f in self.a.findings if f.id in own or f.destination == d.code]
             if d.entry:
                 tone, word = self.tone_of("entry", d.entry), TABLE_WORD.get(("entry", d.entry))
                 entry = {"text": self.L.p(*word) if word else self.answer_label("entry", d.entry), "tone": tone,
