@@ -18,13 +18,13 @@ demo: $(STAMP)
 # The tests run on every core (pytest-xdist), a file's tests on one worker (its module fixtures start once).
 test: $(STAMP)
 	$(BIN)/refugee-rules validate
-	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 
-# Every hypothesis property at its full count of examples (make test draws a twelfth of them, and runs everything
-# else): CI runs it after make test.
+# The type check, every hypothesis property at its full count of examples (make test draws a fortieth of them), and
+# the end-to-end journeys and load runs marked slow (make test leaves them out): CI runs it after make test.
 check: $(STAMP)
-	REFUGEE_RULES_TESTS=thorough $(BIN)/python -m pytest -q -m property -n auto --dist loadfile
+	$(BIN)/python -m mypy
+	REFUGEE_RULES_TESTS=thorough $(BIN)/python -m pytest -q -m "property or slow" -n auto --dist loadfile
 
 validate: $(STAMP)
 	$(BIN)/refugee-rules validate

@@ -110,6 +110,7 @@ def _in_threads(jobs: list[tuple[int, dict]], engine: str, rulesets: tuple[str, 
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", BACKENDS)
 def test_eight_threads_of_500_assessments_equal_the_sequential_results(engine, small_rulesets):
     profiles = _profiles(THREADS * PER_THREAD, seed=7)
@@ -133,7 +134,7 @@ def _chunk(args: tuple[list[dict], str, tuple[str, ...] | None]) -> list[str]:
     return [_run(p, engine, rulesets) for p in profiles]
 
 
-@pytest.mark.parametrize("start", ["fork", "spawn"])
+@pytest.mark.parametrize("start", ["fork", pytest.param("spawn", marks=pytest.mark.slow)])
 def test_a_process_pool_gives_the_sequential_results(start, small_rulesets):
     profiles = _profiles(400, seed=13)
     jobs = [(profiles[i::4], engine, small_rulesets) for engine in BACKENDS for i in range(4)]
@@ -142,6 +143,7 @@ def test_a_process_pool_gives_the_sequential_results(start, small_rulesets):
         assert list(pool.map(_chunk, jobs)) == sequential
 
 
+@pytest.mark.slow
 def test_both_backends_agree_on_the_threaded_run(small_rulesets):
     if len(BACKENDS) < 2:
         pytest.skip("durable-rules is not importable here")

@@ -11,6 +11,7 @@ from .test_batch import mixed_jsonl
 distributed = pytest.importorskip("distributed", reason="the optional 'dask' extra is not installed")
 
 
+@pytest.mark.slow
 def test_two_worker_cluster_matches_the_local_batch(tmp_path):
     from refugee_rules.tasks import dask_batch
 

@@ -54,6 +54,7 @@ def test_a_decided_line_is_the_explained_assessments_json(engine: str, options: 
     assert warm.decide(profile, as_of=as_of).to_json() == explained(cold, profile, as_of)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINES)
 def test_decisions_shared_across_a_caseload_stay_exact(engine: str) -> None:
     """Late in a caseload most decisions come from the memo; each line still equals a cold explanation's."""

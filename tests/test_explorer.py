@@ -100,6 +100,7 @@ def test_every_finding_is_listed_on_the_index_and_its_pages(client, everything):
     assert f"Findings: {len(everything)}; rules:" in page.words
 
 
+@pytest.mark.slow
 def test_every_finding_page_renders_with_its_rules_and_citations(client, everything):
     explorer = Explorer(load_rulesets(), Options())
     rules_of: dict[str, list] = {}

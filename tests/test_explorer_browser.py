@@ -37,6 +37,7 @@ def browser():
         launched.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_the_explorer_in_a_browser(base, browser, lang):
     context = browser.new_context(viewport={"width": 1200, "height": 1000}, locale=lang, java_script_enabled=True)

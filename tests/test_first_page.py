@@ -61,7 +61,7 @@ def test_the_five_questions_are_the_questions_apis_first_five(demo):
     assert f"{questions(demo)[5].question}" in render(demo, "text", depth="full", width=1000)  # all in the appendix
 
 
-@pytest.mark.parametrize("width", [60, 80, 132])
+@pytest.mark.parametrize("width", [pytest.param(60, marks=pytest.mark.slow), 80, pytest.param(132, marks=pytest.mark.slow)])
 def test_every_example_wraps_at_the_width_asked(every_example, width):
     for name, a in every_example.items():
         for lang in ("en", "ru"):

@@ -26,7 +26,7 @@ from refugee_rules.case.inputs import profile_from_mapping
 
 from .strategies import any_flat_profiles, examples, nest
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or examples(240))  # make test: 30; make check: 240; make fuzz: 10,000
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or examples(240))  # make test: 6; make check: 240; make fuzz: 10,000
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
 PATHS = sorted(p for p in catalogue() if p != "as_of")

@@ -32,7 +32,7 @@ from . import batch_zygote
 from .strategies import any_flat_profiles, examples, nest, scalar
 from .test_service import running_service
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or examples(160))  # make test: 20; make check: 160
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or examples(160))  # make test: 4; make check: 160
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 AS_OF = "2024-03-01"
 PATHS = sorted(p for p in catalogue() if p != "as_of")

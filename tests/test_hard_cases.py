@@ -10,20 +10,13 @@ from typing import Any
 
 import pytest
 
-from refugee_rules import EngineError, assess
+from refugee_rules import assess
+from refugee_rules.engine import durable_available
 
 AS_OF = "2024-03-01"
 
 
-def _durable_available() -> bool:
-    try:
-        assess({}, as_of=AS_OF, engine="durable")
-    except EngineError:
-        return False
-    return True
-
-
-ENGINES = ["compiled"] + (["durable"] if _durable_available() else [])
+ENGINES = ["compiled"] + (["durable"] if durable_available() else [])
 BASE: dict[str, Any] = {"nationalities": ["RU"], "location": {"country": "GE"}}
 SCREENED_NO = {"war_crimes_or_crimes_against_humanity": False, "serious_non_political_crime": False,
                "acts_contrary_to_un_purposes": False}

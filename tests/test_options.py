@@ -58,6 +58,7 @@ def test_batch_and_dask_workers_get_every_option(seen):
     _all_whole(seen)
 
 
+@pytest.mark.slow
 def test_questions_compare_timeline_and_the_interview_pass_every_option(seen):
     assert questions(PROFILE, options=CHOSEN)[0].question  # in Russian: the language reached it too
     compare(PROFILE, as_of=DAY, as_of_other=DAY, options=CHOSEN)

@@ -9,6 +9,7 @@ shipped extract, on both engines.
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import gzip
 from pathlib import Path
@@ -32,6 +33,7 @@ ORDER = ["visa free", "visa on arrival", "eta", "e-visa", "Hayya Entry Permit", 
 VISA = {"visa on arrival", "eta", "e-visa", "Hayya Entry Permit", "visa required"}
 
 
+@functools.cache
 def _rows() -> dict[tuple[str, str], list[tuple[str, str]]]:
     with gzip.open(EXTRACT, "rt", encoding="utf-8") as fh:
         out: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -40,13 +42,11 @@ def _rows() -> dict[tuple[str, str], list[tuple[str, str]]]:
     return out
 
 
-ROWS = _rows()
-
 
 def _in_force(passport: str, destination: str, day: dt.date) -> str | None:
     if not dt.date(2020, 2, 7) <= day <= dt.date(2025, 1, 12):
         return None
-    rows = [r for r in ROWS.get((passport, destination), []) if r[0] <= day.isoformat()]
+    rows = [r for r in _rows().get((passport, destination), []) if r[0] <= day.isoformat()]
     return max(rows)[1] if rows else None
 
 

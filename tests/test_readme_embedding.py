@@ -89,6 +89,7 @@ def url(tmp_path_factory):
         proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_the_service_snippet_runs_against_a_real_server(url):
     lines = _run(PYTHON[2].replace("http://127.0.0.1:8000", url))
     assert lines[0] == "200 undetermined"

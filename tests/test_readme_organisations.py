@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from refugee_rules.frontends.cli import build_parser
@@ -43,6 +44,7 @@ def test_every_command_shown_parses() -> None:
             parser.parse_args(words[1:])
 
 
+@pytest.mark.slow
 def test_the_test_commands_run_and_pass() -> None:
     for words in _commands(SHELL[0]):
         run = subprocess.run([str(EXE), *words[1:]], cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -57,6 +59,7 @@ def test_the_failure_shown_is_the_format_printed() -> None:
     assert lines[1].split() == ["finding", "expected", "actual"] and lines[-1] == "1 passed, 1 failed"
 
 
+@pytest.mark.slow
 def test_the_impact_commands_run(tmp_path: Path) -> None:
     for words in _commands(SHELL[1])[:2]:  # the third needs two rules versions of your own
         words = [str(tmp_path / w) if w.startswith(("changes.", "summary.")) else w for w in words]

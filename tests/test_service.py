@@ -245,6 +245,7 @@ def test_request_bodies_are_never_logged(server):
     assert "POST /assess" not in text  # the access log is off
 
 
+@pytest.mark.slow
 def test_assess_answers_the_report_in_html_or_markdown_in_either_language(server):
     client, _ = server
     local = assess(PROFILE, as_of=AS_OF, layers=(LAYER,), engine="compiled")
@@ -424,6 +425,7 @@ def _open(browser, url: str, ready: str, policy: str | None = None) -> tuple[Any
     return page, asked, console, time.monotonic() - started
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path, ready, operation", [("/docs", ".opblock", ".opblock"),
                                                      ("/redoc", "[data-section-id]", "[data-section-id^='operation/']")])
 def test_the_api_documentation_renders_offline_under_its_policy(server, browser, path, ready, operation):
@@ -449,6 +451,7 @@ def test_the_api_documentation_renders_offline_under_its_policy(server, browser,
     page.close()
 
 
+@pytest.mark.slow
 def test_redoc_needs_its_two_exceptions_and_swagger_ui_none(server, browser):
     """Measured, so the exceptions stay as small as they can be: ReDoc without inline styles does not render at
     all, and without blob workers it has no search; Swagger UI renders under the strict policy itself."""

@@ -186,6 +186,7 @@ def _interview(page, base_url: str, name: str, lang: str, shot_at: int | None = 
     return steps, downloaded
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PROFILES)
 def test_the_interview_in_both_languages_ends_on_the_assessment_of_the_answers(page, base_url, name):
     example = yaml.safe_load((ROOT / "examples" / "profiles" / f"{name}.yaml").read_text(encoding="utf-8"))
