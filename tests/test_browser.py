@@ -225,6 +225,7 @@ def test_the_default_report_prints_on_at_most_two_a4_pages(path, lang):
     assert all(abs(w - A4_POINTS[0]) < 2 and abs(h - A4_POINTS[1]) < 2 for w, h in pages)
 
 
+@pytest.mark.slow
 def test_the_full_report_prints_its_appendix_and_the_first_pages_are_the_same(reports):
     a, _ = reports
     default = _print(render(a, "html"), "count-default-en")
@@ -232,6 +233,7 @@ def test_the_full_report_prints_its_appendix_and_the_first_pages_are_the_same(re
     assert len(default) <= 2 < len(full)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_screenshot_of_the_first_page(lang):
     """The first printed page as a screen of A4 width (794 CSS pixels): kept for a human to look at."""

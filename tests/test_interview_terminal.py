@@ -92,6 +92,7 @@ def test_english_interview_validates_records_unknown_shows_changes_and_saves(tmp
         assert flat[p] == "unknown"
 
 
+@pytest.mark.slow
 def test_the_location_question_its_changes_and_a_correction(tmp_path):
     start = tmp_path / "start.yaml"
     start.write_text("nationalities: [RU]\nfear: {fears_return: true}\n", encoding="utf-8")
@@ -115,6 +116,7 @@ def test_the_location_question_its_changes_and_a_correction(tmp_path):
     assert child.exitstatus == 0
 
 
+@pytest.mark.slow
 def test_russian_interview_of_dont_knows_ends_saying_their_answers_would_settle_more(tmp_path):
     """Every question answered «не знаю»: the interview ends, but never with "nothing more can be settled" while the
     report counts open questions (the answers the client could still find out)."""
@@ -230,6 +232,7 @@ def test_skipped_questions_are_offered_again_at_the_end():
     assert "saved" not in text
 
 
+@pytest.mark.slow
 def test_nothing_is_saved_without_save(tmp_path):
     child = _spawn("--as-of", "2024-03-01")
     child.expect("> ")

@@ -227,6 +227,7 @@ def test_the_report_prints_the_report_alone(page, base_url, tmp_path):
     assert page.pdf(path=str(tmp_path / "report.pdf"))[:4] == b"%PDF"
 
 
+@pytest.mark.slow
 def test_the_language_switches_mid_interview_and_storage_is_cleared_on_finish(page, base_url):
     page.goto(f"{base_url}/?lang=en")
     _go(page, "#begin")

@@ -115,7 +115,10 @@ class Assessor:
         self.book: RuleBook = book if book is not None else load_book(options)
         self.backend: Backend = backend(options.engine)
         self.memos = Memos(self.book)
-        self._programs: dict[frozenset[str], Program] = {}  # one per set of rules in force (a date, a scope, a part)
+        # One program per set of rules in force (a date, a scope, a part), kept with the rule book: a program is a
+        # function of the book and the rules in force alone, so every Assessor over the same book shares it.
+        self._programs: dict[frozenset[str], Program] = self.book.derived.setdefault("assessor.programs", {})
+        self._programs_lock: threading.Lock = self.book.derived.setdefault("assessor.programs.lock", threading.Lock())
         self._by_day: OrderedDict[tuple[_dt.date, tuple[str, ...] | None], Program] = OrderedDict()
         self._in_force: OrderedDict[_dt.date, frozenset[str]] = OrderedDict()
         self._scopes: dict[tuple[tuple[str, ...], str | None], Scoped] = {}
@@ -184,11 +187,11 @@ class Assessor:
         return self._compiled(active)
 
     def _compiled(self, active: frozenset[str]) -> Program:
-        with self._lock:
+        with self._programs_lock:
             program = self._programs.get(active)
         if program is None:
             built = compile_rules(self.book, active)
-            with self._lock:
+            with self._programs_lock:
                 program = self._programs.get(active)
                 if program is None:
                     while len(self._programs) >= PROGRAMS_KEPT:  # a memo key keeps its own program alive

@@ -55,7 +55,7 @@ from refugee_rules.case.unique_keys import DuplicateKey, json_pairs
 from refugee_rules.engine import ENGINES, default_engine
 from refugee_rules.errors import EngineError, Location, OptionsError, ProfileError, located
 from refugee_rules.frontends.schemas import DOCUMENTS, json_schema, publishable
-from refugee_rules.law.loader import SOURCES_FILE, RuleBook, builtin_dir, is_case_test
+from refugee_rules.law.loader import SOURCES_FILE, YAML_LOADER, RuleBook, builtin_dir, is_case_test
 from refugee_rules.options import LANGUAGES, Options
 from refugee_rules.result.catalogue import Catalogue, catalogue_json
 from refugee_rules.result.compact import CompactAssessment
@@ -492,14 +492,23 @@ class SecurityHeaders:
 
 
 def inventory(book: RuleBook, rulesets: tuple[Path, ...] | None = None) -> RulesetsInfo:
-    """What the service assesses with: each ruleset file with its version and hash, and every source's date."""
+    """What the service assesses with: each ruleset file with its version and hash, and every source's date. Read
+    once per rule book and set of directories (every app made over the same book shares it)."""
+    key = f"service.inventory:{rulesets!r}"
+    found = book.derived.get(key)
+    if found is None:
+        found = book.derived[key] = _inventory(book, rulesets)
+    return found
+
+
+def _inventory(book: RuleBook, rulesets: tuple[Path, ...] | None) -> RulesetsInfo:
     files: list[RulesetFileInfo] = []
     for d, layer in [(d, None) for d in (rulesets or (builtin_dir(),))] + [(d, d.name) for d in book.layers]:
         for path in sorted(Path(d).rglob("*.y*ml")):
             if path.name == SOURCES_FILE or is_case_test(path):
                 continue
             raw = path.read_bytes()
-            data = yaml.safe_load(raw)
+            data = yaml.load(raw, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
             head = data if isinstance(data, dict) else {}
             files.append(RulesetFileInfo(
                 file=path.relative_to(d).as_posix(), ruleset=head.get("ruleset"), title=head.get("title"),

@@ -35,7 +35,8 @@ from refugee_rules.law.model import FindingDecl, RegimeMeta, Rule, RulesetFile, 
 from refugee_rules.law.templates import ExplanationTemplate
 
 SOURCES_FILE = "sources.yaml"
-_YAML_LOADER = unique_keys(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's safe loader where built: same result, faster
+YAML_LOADER = unique_keys(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's safe loader where built: same result, faster
+"""The loader for ruleset files, wherever they are read (a duplicate key is an error)."""
 MAX_FILE_BYTES = 2_000_000
 
 
@@ -138,7 +139,7 @@ def _read_yaml(path: Path, label: str, problems: list[str]) -> Any:
         problems.append(f"{label}: larger than {MAX_FILE_BYTES} bytes")
         return None
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError) as e:
         why = str(e).splitlines()[0] if isinstance(e, (yaml.YAMLError, UnicodeDecodeError)) else type(e).__name__
         if isinstance(e, yaml.MarkedYAMLError) and e.problem:  # the problem and where, not "while constructing …"
