@@ -150,42 +150,61 @@ def compile_program(book: RuleBook, as_of: _dt.date) -> Program:
 
 
 def compile_rules(book: RuleBook, active: frozenset[str]) -> Program:
+    """The productions of the rules in ``active``, finding by finding in dependency order. A finding's productions
+    depend only on which of its rules are in force, so they are made once per rule book and set, and every program
+    of the book (each date, scope and part) shares them."""
+    made: dict[tuple[str, tuple[str, ...]], tuple[tuple[Production, ...], frozenset[str], str]] = (
+        book.derived.setdefault("ir.finding_productions", {}))
     productions: list[Production] = []
+    paths: set[str] = set()
+    pieces: list[str] = []
     for finding in book.finding_order:
-        rules = [r for r in book.rules_of(finding) if r.id in active]
-        bases = [r for r in rules if r.exception_to is None]
-        exceptions = [r for r in rules if r.exception_to is not None and r.exception_to in {b.id for b in bases}]
-        # An exception whose base rule is not in force still concludes when it holds.
-        orphans = [r for r in rules if r.exception_to is not None and r not in exceptions]
-        all_bases_two_sided = bool(bases) and all(b.otherwise == "opposite" for b in bases)
-        # Every condition both ways, whether or not its failing concludes anything: a rule known to fail asks for
-        # no missing fact (a one-sided route for Russians asks a non-Russian nothing), and which rules failed is
-        # then read from what fired alone, as every memo key assumes.
-        for rule in bases + exceptions + orphans:
-            productions += _condition_productions(rule.id, finding, rule.condition, "held")
-            productions += _condition_productions(rule.id, finding, rule.condition, "failed")
-        exception_failed = tuple(rule_token(e.id, "failed") for e in exceptions)
-        for rule in bases:
-            status = rule.concludes.side
-            productions.append(Production(
-                id=f"{finding}:{status}<-{rule.id}", finding=finding, rule=None, side=status, tests=(),
-                needs=(rule_token(rule.id, "held"),) + exception_failed, produces=finding_token(finding, status),
-            ))
-        for rule in exceptions + orphans:
-            status = rule.concludes.side
-            productions.append(Production(
-                id=f"{finding}:{status}<-{rule.id}", finding=finding, rule=None, side=status, tests=(),
-                needs=(rule_token(rule.id, "held"),), produces=finding_token(finding, status),
-            ))
-        if all_bases_two_sided:
-            opposite = OPPOSITE[bases[0].concludes.side]
-            productions.append(Production(
-                id=f"{finding}:{opposite}<-none-of-{'+'.join(b.id for b in bases)}", finding=finding, rule=None,
-                side=opposite, tests=(), needs=tuple(rule_token(b.id, "failed") for b in bases),
-                produces=finding_token(finding, opposite),
-            ))
-    paths = frozenset(path for p in productions for t in p.tests for path in t.paths)
-    signature = hashlib.sha256(
-        repr([(p.id, p.tests, p.needs, p.produces) for p in productions]).encode()
-    ).hexdigest()[:16]
-    return Program(tuple(productions), paths, signature, active)
+        in_force = tuple(r.id for r in book.rules_of(finding) if r.id in active)
+        found = made.get((finding, in_force))
+        if found is None:
+            own = _finding_productions(book, finding, in_force)
+            found = made[(finding, in_force)] = (
+                own, frozenset(path for p in own for t in p.tests for path in t.paths),
+                repr([(p.id, p.tests, p.needs, p.produces) for p in own]))
+        productions += found[0]
+        paths |= found[1]
+        pieces.append(found[2])
+    signature = hashlib.sha256("\n".join(pieces).encode()).hexdigest()[:16]
+    return Program(tuple(productions), frozenset(paths), signature, active)
+
+
+def _finding_productions(book: RuleBook, finding: str, in_force: tuple[str, ...]) -> tuple[Production, ...]:
+    productions: list[Production] = []
+    rules = [book.rules[r] for r in in_force]
+    bases = [r for r in rules if r.exception_to is None]
+    exceptions = [r for r in rules if r.exception_to is not None and r.exception_to in {b.id for b in bases}]
+    # An exception whose base rule is not in force still concludes when it holds.
+    orphans = [r for r in rules if r.exception_to is not None and r not in exceptions]
+    all_bases_two_sided = bool(bases) and all(b.otherwise == "opposite" for b in bases)
+    # Every condition both ways, whether or not its failing concludes anything: a rule known to fail asks for
+    # no missing fact (a one-sided route for Russians asks a non-Russian nothing), and which rules failed is
+    # then read from what fired alone, as every memo key assumes.
+    for rule in bases + exceptions + orphans:
+        productions += _condition_productions(rule.id, finding, rule.condition, "held")
+        productions += _condition_productions(rule.id, finding, rule.condition, "failed")
+    exception_failed = tuple(rule_token(e.id, "failed") for e in exceptions)
+    for rule in bases:
+        status = rule.concludes.side
+        productions.append(Production(
+            id=f"{finding}:{status}<-{rule.id}", finding=finding, rule=None, side=status, tests=(),
+            needs=(rule_token(rule.id, "held"),) + exception_failed, produces=finding_token(finding, status),
+        ))
+    for rule in exceptions + orphans:
+        status = rule.concludes.side
+        productions.append(Production(
+            id=f"{finding}:{status}<-{rule.id}", finding=finding, rule=None, side=status, tests=(),
+            needs=(rule_token(rule.id, "held"),), produces=finding_token(finding, status),
+        ))
+    if all_bases_two_sided:
+        opposite = OPPOSITE[bases[0].concludes.side]
+        productions.append(Production(
+            id=f"{finding}:{opposite}<-none-of-{'+'.join(b.id for b in bases)}", finding=finding, rule=None,
+            side=opposite, tests=(), needs=tuple(rule_token(b.id, "failed") for b in bases),
+            produces=finding_token(finding, opposite),
+        ))
+    return tuple(productions)
