@@ -178,3 +178,23 @@ def test_back_takes_the_last_answer_back():
     assert s.profile().location is None or s.profile().location.country is None
     assert s.assessment().model_dump() == before
     assert s.back() is None
+
+
+def test_a_session_ranks_its_questions_once_per_assessment_and_language(monkeypatch):
+    """A page of the interview reads the open questions two or three times (the next one, whether any is left, those
+    answered "don't know"): they are ranked once for each assessment, and again when the language changes."""
+    from refugee_rules.frontends import interview
+
+    calls = []
+    real = interview.questions
+    monkeypatch.setattr(interview, "questions", lambda *a, **k: calls.append(1) or real(*a, **k))
+    s = interview.InterviewSession({}, as_of="2024-03-01", engine="compiled")
+    first = s.next_questions(3)
+    assert not s.settled() and s.still_unknown() == [] and len(calls) == 1
+    s.answer(first[0].path, "unknown")
+    after = len(calls)
+    assert s.next_questions(3) and [q.path for q in s.still_unknown()] == [first[0].path] and not s.settled()
+    assert len(calls) - after <= 1  # the new assessment's questions ranked once, whoever asked first
+    ranked = len(calls)
+    s.lang = "ru"
+    assert s.next_questions(1)[0].question != s.next_questions(1)[0].path and len(calls) == ranked + 1

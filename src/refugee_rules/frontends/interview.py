@@ -215,6 +215,9 @@ class InterviewSession:
 
             self._runner = IncrementalDurable()
         self._assessment = self._assess()
+        self._ranked: list[Question] = []
+        self._ranked_for: Assessment | None = None  # the assessment ``_ranked`` was ranked for (held, not its id)
+        self._ranked_lang = self.lang
         self._changes: list[Change] = []
         self._history: list[tuple[str, Any]] = []  # (path, the value before the answer; ABSENT: not given)
 
@@ -232,7 +235,7 @@ class InterviewSession:
 
     def next_questions(self, n: int = 5) -> list[Question]:
         """The ``n`` most useful questions still open; a fact answered "unknown" is not asked again."""
-        found = [q for q in questions(self._assessment, lang=self.lang) if q.state != "unknown"]
+        found = [q for q in self._questions() if q.state != "unknown"]
         return found[:n]
 
     def settled(self) -> bool:
@@ -242,7 +245,15 @@ class InterviewSession:
     def still_unknown(self) -> list[Question]:
         """The open questions answered "don't know": finding those answers out would settle more, so the end of the
         interview must not say that nothing more can be settled."""
-        return [q for q in questions(self._assessment, lang=self.lang) if q.state == "unknown"]
+        return [q for q in self._questions() if q.state == "unknown"]
+
+    def _questions(self) -> list[Question]:
+        """The open questions of the current assessment in the session's language, ranked once for each (a page
+        of the interview reads them two or three times)."""
+        if self._ranked_for is not self._assessment or self._ranked_lang != self.lang:
+            self._ranked = questions(self._assessment, lang=self.lang)
+            self._ranked_for, self._ranked_lang = self._assessment, self.lang
+        return self._ranked
 
     # --- answering --------------------------------------------------------------------------------
 
