@@ -103,9 +103,9 @@ def test_questions_that_can_no_longer_change_an_answer_are_not_asked():
     a = assess(gay, as_of="2024-03-01", engine="compiled")
     assert "military.deserted" in {m.path for f in a.findings for m in f.missing_facts}  # it was listed before
     # the report's questions are this ranking
-    from refugee_rules.views.report import open_questions
+    from refugee_rules.views.report import View
 
-    assert [m.path for m, _ in open_questions(a)] == asked
+    assert [m.path for m, _ in View(a).questions()] == asked
 
 
 SHOWN_VALUES = {"bool": [True, False], "country": ["RU", "GE", "DE"], "number": [0, 20], "date": ["2021-01-01", "2024-02-01"],

@@ -76,14 +76,6 @@ class Program:
         """Each production's place in dependency order, by id."""
         return {p.id: i for i, p in enumerate(self.productions)}
 
-    @cached_property
-    def alternatives(self) -> dict[str, tuple[Production, ...]]:
-        """Token -> the productions that assert it: for a rule's side, the alternatives of its condition."""
-        out: dict[str, list[Production]] = {}
-        for p in self.productions:
-            out.setdefault(p.produces, []).append(p)
-        return {token: tuple(ps) for token, ps in out.items()}
-
 
 def rule_token(rule_id: str, side: str) -> str:
     return f"rule:{rule_id}:{side}"

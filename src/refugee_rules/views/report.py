@@ -147,14 +147,6 @@ _DATASET_PINPOINT = re.compile(r"requirements\.csv\.gz: the row for the passport
                                r"([A-Z]{2}), at the latest snapshot on or before the as-of date")
 
 
-def open_questions(assessment: Assessment) -> list[tuple[MissingFact, list[str]]]:
-    """Each question once, with the undetermined findings it could change, in the one ranking the report, the
-    ``questions`` command, the interview and the service share (:func:`refugee_rules.tasks.questions.ranked`)."""
-    from refugee_rules.tasks.questions import ranked
-
-    return [(m, ids) for m, ids, _group in ranked(assessment)]
-
-
 # --- the language of one report ----------------------------------------------------------------------
 
 
@@ -1073,4 +1065,4 @@ def render(assessment: Assessment, fmt: str = "text", *, lang: str = "en", depth
     return wrap(out, width) if fmt == "text" else out
 
 
-__all__ = ["DEPTHS", "FORMATS", "LANGUAGES", "View", "open_questions", "render"]
+__all__ = ["DEPTHS", "FORMATS", "LANGUAGES", "View", "render"]
