@@ -104,6 +104,29 @@ def test_assess_json_is_the_assessment_and_deterministic():
     assert catalogue == archived["catalogue"]
 
 
+LAYER = ROOT / "examples" / "layers" / "example-ngo-referral"
+
+
+@pytest.mark.parametrize("extra, options", [
+    ((), {}),
+    (("--jurisdiction", "EU"), {"jurisdiction": "EU"}),
+    (("--destinations", "all", "--stale-after-days", "30"), {"destinations": "all", "stale_after_days": 30}),
+    (("--layer", str(LAYER)), {"layers": (str(LAYER),)}),
+])
+def test_assess_json_written_from_the_decisions_is_the_explained_assessment(extra, options):
+    """The command writes compact JSON from the case's decisions, explaining no finding: the same bytes as the
+    explained assessment the API returns, rendered, under each option that changes the answers."""
+    from refugee_rules import assess
+    from refugee_rules.views.report import render
+
+    profile = ROOT / "examples" / "profiles" / "deserter-unit-accused-of-war-crimes.yaml"
+    result = run("assess", str(profile), "--as-of", "2024-03-01", "--format", "json", "--engine", "compiled", *extra)
+    assert result.returncode == 0, result.stderr
+    explained = assess(yaml.safe_load(profile.read_text(encoding="utf-8")), as_of="2024-03-01", engine="compiled",
+                       **options)
+    assert result.stdout == render(explained, "json")
+
+
 def test_assess_markdown_writes_only_the_requested_file(tmp_path):
     out = tmp_path / "report.md"
     result = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--format", "markdown", "-o", str(out), cwd=tmp_path)

@@ -22,6 +22,10 @@ JURISDICTIONS = ("EU",)
 """Optional legal layers a ruleset file can declare (``jurisdiction:``) and an assessment can select."""
 LANGUAGES = ("en", "ru")
 DETAILS = ("compact", "full")
+FORMATS = ("json", "markdown", "text", "html")
+"""The formats of a report (:func:`refugee_rules.views.report.render`)."""
+DEPTHS = ("summary", "full")
+"""A report's depth: the first page and the destinations table, or with the appendix."""
 
 
 def _date(value: Any) -> _dt.date | None:

@@ -47,6 +47,7 @@ _WORD = {"visa free": "visa_free", "visa on arrival": "visa_on_arrival", "eta": 
 OWN = "-1"
 EXTRACT = "requirements.csv.gz"
 SNAPSHOTS = "snapshots.txt"
+DESTINATIONS = "destinations.txt"
 
 
 def extract_path() -> Path:
@@ -73,38 +74,45 @@ COLUMNS = "passport,destination,from_snapshot,raw,requirement"
 class Dataset:
     """The extract, indexed by (passport, destination): snapshot ordinals and rows, in date order.
 
-    A case reads the rows of one or two passports of the ~200, so the lines are only split by passport when
-    loaded (every command starts by loading this: the whole parse took most of a cold start) and each passport's
-    rows are parsed the first time a case holds it."""
+    A case reads the rows of one or two passports of the ~200, so nothing is split when the extract is loaded (every
+    command starts by loading it): the rows are grouped by passport (``tools/passport_index.py`` writes them so), and
+    a passport's block is found by two searches and parsed the first time a case holds it."""
 
-    def __init__(self, text: str, snapshots_text: str):
+    def __init__(self, text: str, snapshots_text: str, destinations_text: str):
         header, _, body = text.partition("\n")
         if header.strip() != COLUMNS or '"' in body:
             raise ValueError(f"the Passport Index extract must have the plain columns {COLUMNS}")
-        lines: dict[str, list[str]] = {}
-        destinations: set[str] = set()
-        snapshots: set[str] = set()
-        for line in body.splitlines():
-            if not line:
-                continue
-            passport, destination, since, _ = line.split(",", 3)
-            lines.setdefault(passport, []).append(line)
-            destinations.add(destination)
-            snapshots.add(since)
-        self._lines = lines
+        self._body = "\n" + body
         self._parsed: dict[str, dict[str, tuple[list[int], list[tuple[int, str, str]]]]] = {}
-        self.destinations = frozenset(destinations)
+        self.destinations = frozenset(destinations_text.split())
         self.snapshots = sorted(_dt.date.fromisoformat(d) for d in snapshots_text.split())
-        assert snapshots <= {d.isoformat() for d in self.snapshots}, "a row names a snapshot not in snapshots.txt"
+        self._snapshot_names = frozenset(d.isoformat() for d in self.snapshots)
         self.first, self.last = self.snapshots[0], self.snapshots[-1]
+
+    def _lines(self, passport: str) -> list[str]:
+        """The lines of one passport: its block, from its first line to its last (the extract is grouped by passport,
+        which every line of the block must bear out)."""
+        body, start = self._body, f"\n{passport},"
+        first = body.find(start)
+        if first < 0 or len(passport) != 2:
+            return []
+        last = body.rfind(start)
+        end = body.find("\n", last + 1)
+        lines = body[first + 1:end if end >= 0 else len(body)].split("\n")
+        if any(not line.startswith(start[1:]) for line in lines):
+            raise ValueError(f"the Passport Index extract is not grouped by passport ({passport})")
+        return lines
 
     def _rows(self, passport: str) -> dict[str, tuple[list[int], list[tuple[int, str, str]]]]:
         """Destination -> (snapshot ordinals, rows) of one passport, in date order (a race parses it twice: harmless)."""
         found = self._parsed.get(passport)
         if found is None:
             rows: dict[str, list[tuple[int, str, str]]] = {}
-            for line in self._lines.get(passport, ()):
+            for line in self._lines(passport):
                 _, destination, since, raw, requirement = line.split(",")
+                if since not in self._snapshot_names or destination not in self.destinations:
+                    raise ValueError(f"the Passport Index extract names a snapshot or destination its lists do not: "
+                                     f"{passport},{destination},{since}")
                 rows.setdefault(destination, []).append((_dt.date.fromisoformat(since).toordinal(), raw, requirement))
             found = {d: ([r[0] for r in ordered], ordered) for d, v in rows.items() if (ordered := sorted(v))}
             self._parsed[passport] = found
@@ -136,7 +144,8 @@ class Dataset:
 def dataset() -> Dataset:
     path = extract_path()
     with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return Dataset(fh.read(), (path.parent / SNAPSHOTS).read_text(encoding="utf-8"))
+        return Dataset(fh.read(), (path.parent / SNAPSHOTS).read_text(encoding="utf-8"),
+                       (path.parent / DESTINATIONS).read_text(encoding="utf-8"))
 
 
 def destinations() -> frozenset[str]:

@@ -18,13 +18,13 @@ from typing import Any, NoReturn
 
 from refugee_rules import __version__
 from refugee_rules.api import JURISDICTIONS, assess
+from refugee_rules.assessor import assessor
 from refugee_rules.engine import ENGINES
 from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError
 from refugee_rules.explain.explainer import STALE_AFTER_DAYS
 from refugee_rules.case.inputs import read_profile
 from refugee_rules.result.compact import DETAILS
-from refugee_rules.options import Options, destinations_from_text
-from refugee_rules.views.report import DEPTHS, FORMATS, LANGUAGES, render
+from refugee_rules.options import DEPTHS, FORMATS, LANGUAGES, Options, destinations_from_text
 from refugee_rules.law.loader import ALL_JURISDICTIONS, builtin_dir, load
 
 EXIT_RECORDS_FAILED = 1
@@ -146,6 +146,12 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     profile = read_profile(args.profile)
     args.format = _format(args, FORMATS)
     options = _options(args)
+    if args.format == "json" and options.detail == "compact":  # from the decisions, byte for byte the same (tested)
+        decided = assessor(options).decide(profile, as_of=options.day())
+        _write(decided.to_json().decode("utf-8") + "\n", args.output)
+        return 0
+    from refugee_rules.views.report import render  # the report's templates and translations: only for a report
+
     result = assess(profile, options=options)
     timeline = None
     if args.format == "html":  # the per-destination timeline: the same profile assessed at each rule change

@@ -29,13 +29,11 @@ from refugee_rules.errors import ProfileError
 from refugee_rules.result.assessment import DISCLAIMER, Assessment, Finding, MissingFact
 from refugee_rules.case.facts import nest
 from refugee_rules.law.templates import NotStated
+from refugee_rules.options import DEPTHS, FORMATS
 from refugee_rules.views.i18n import (LANGUAGES, N_, NP_, PINPOINT_GLOSS, check_lang, country_name, gettext_for,
                                       translations)
 from refugee_rules.views.svg import checklist_svg, timeline_svg
 
-FORMATS = ("json", "markdown", "text", "html")
-DEPTHS = ("summary", "full")
-"""summary: the first page and the destinations table (the default); full: and the appendix."""
 TEXT_WIDTH = 80
 """The text report's width when nothing else is known (a pipe, a file)."""
 FIRST_QUESTIONS = 5
