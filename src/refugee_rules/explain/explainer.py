@@ -468,8 +468,13 @@ class Explainer:
         known = sum(fact_bits.get(p, 0) for p in values)
         unknown_bits = sum(fact_bits.get(p, 0) for p in unknown)
 
+        frozen: dict[str, Any] = {}  # several findings show the same path (the nationalities, a stay's dates)
+
         def state(path: str) -> Any:  # as _states has it, for the few paths a decision shows
-            return _frozen(values[path]) if path in values else _UNKNOWN if path in unknown else None
+            if path in frozen:
+                return frozen[path]
+            found = frozen[path] = _frozen(values[path]) if path in values else _UNKNOWN if path in unknown else None
+            return found
 
         lookup, memo, scope, per_finding = memos.decisions.items.get, memos.decisions, self.scope, masks.finding
         out = []
