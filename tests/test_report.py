@@ -142,6 +142,7 @@ findings:
   - {id: alpha, kind: element, title: "Alpha element", asks: "Alpha?", group: g}
   - id: excl
     kind: clause
+    article: 1F(a)
     title: "Exclusion check"
     asks: "Excluded?"
     group: z
@@ -242,3 +243,21 @@ def test_every_generated_profile_renders_in_every_format_and_language(flat):
         assert a.metadata.as_of.isoformat() in out
         if lang == "ru":
             assert "(not stated)" not in out and "Likely" not in out
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_clauses_are_listed_by_the_article_their_ruleset_names_each_once(lang):
+    """The first page groups the clauses of 1C-1F by the ``article`` their ruleset declares (never read out of a
+    title); where two findings answer one article (1F(a) and the screening raised by service in a unit), the
+    clause keeps the number and the other is named by its title, so "1F(a)" never reads as open and as not
+    applying at once."""
+    from refugee_rules.views.report import View
+
+    profile = read_profile(ROOT / "examples" / "profiles" / "deserter-unit-accused-of-war-crimes.yaml")
+    a = assess(profile, as_of="2024-03-01", engine="compiled")
+    view = View(a, lang, "summary", None, None, None)
+    labels = [label for _tone, _mark, text in view.screening_items() for label in text.split(": ", 1)[1].split(", ")]
+    clauses = [f for f in a.findings if f.group in ("exclusion", "cessation") and f.role == "element"]
+    assert {f.article for f in clauses} <= set(labels) and labels.count("1F(a)") == 1
+    unit = next(f for f in clauses if f.id == "exclusion_1f_a_unit_service")
+    assert any(view.title(unit) in text for _tone, _mark, text in view.screening_items())

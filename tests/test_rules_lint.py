@@ -138,8 +138,17 @@ def test_titles_are_positive_and_regime_titles_are_questions(tmp_path):
     assert "finding 'c': a claim says why its source doubts it" in text
 
 
+def test_a_clause_names_its_article_and_nothing_else_does(tmp_path):
+    """The report lists the clauses of 1C-1F by article: it reads the article from the ruleset, never from a title."""
+    findings = ("findings:\n  - {id: f, kind: clause, title: 'Exclusion 1F(a)', asks: 'F?', group: g}\n"
+                "  - {id: c, kind: element, article: 1A(2), title: 'Fear', asks: 'C?', group: g}\n")
+    text = problems(tmp_path, rule("r1", "f", status="applies") + rule("r2", "c"), findings)
+    assert "finding 'f': a clause names the article it is" in text
+    assert "finding 'c': only a clause names an article" in text
+
+
 def test_a_condition_on_a_finding_uses_that_findings_words(tmp_path):
-    findings = FINDINGS + "  - {id: k, kind: clause, title: K, asks: 'K?', group: g}\n"
+    findings = FINDINGS + "  - {id: k, kind: clause, article: 1F(a), title: K, asks: 'K?', group: g}\n"
     text = problems(tmp_path, rule() + rule("r2", "g2", when="{finding: f, is: applies}")
                     + rule("r3", "k", status="applies"), findings)
     assert "finding 'f' (a element) is met or not_met, not 'applies'" in text

@@ -273,6 +273,7 @@ class Explainer:
         if only is not None:  # the whole program may have run (an interview, a scope past the bound): what the scope fires
             self.fired = [p for p in self.fired if p.finding in only]
         self._support: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._missing_of: dict[str, list[str]] = {}
 
     @cached_property
     def producers(self) -> dict[str, list[Production]]:
@@ -340,21 +341,28 @@ class Explainer:
                     out.append(c)
         return out
 
-    def _missing(self, finding: str, seen: set[str] | None = None) -> list[str]:
-        seen = seen if seen is not None else set()
-        if finding in seen:
-            return []
-        seen.add(finding)
+    def _missing(self, finding: str) -> list[str]:
+        """The facts that could still settle an undetermined finding: those its unsettled rules read and the case
+        does not state, then those of each undetermined finding they read, in rule order, each once.
+
+        Kept per case: the findings form a graph without cycles (the loader orders them), so a finding's list is
+        the same wherever it is reached from, and a case that decides several findings afresh (the refugee
+        definition reads most of the others) works each one out once."""
+        found = self._missing_of.get(finding)
+        if found is not None:
+            return found
         paths: list[str] = []
+        known = self.facts.known
         for rule in self.book.rules_of(finding):
             if rule.id not in self.program.active_rules or self._settled(rule.id):
                 continue
-            paths += sorted({q for p in self.book.facts_read(rule.id) if p not in self.facts.known
-                             for q in derived_inputs(p) if q not in self.facts.known})
+            paths += sorted({q for p in self.book.facts_read(rule.id) if p not in known
+                             for q in derived_inputs(p) if q not in known})
             for ref in sorted(self.book.findings_read(rule.id)):
                 if self.side(ref) == "undetermined":
-                    paths += self._missing(ref, seen)
-        return list(dict.fromkeys(paths))
+                    paths += self._missing(ref)
+        found = self._missing_of[finding] = list(dict.fromkeys(paths))
+        return found
 
     def _settled(self, rule_id: str) -> bool:
         """Whether a rule's condition is already decided on the stated facts (it held or it failed), so that none
@@ -556,6 +564,7 @@ class Explainer:
         # Built from checked rulesets and a validated profile: constructed without re-validation.
         return Finding.model_construct(
             **decision.fields(), asks=decl.asks, topic=decl.topic, conflict_note=decl.conflict_note, doubt=decl.doubt,
+            article=decl.article,
             explanation=self._explanation(finding, self.side(finding), own_fired, missing),
             facts_used=[FactUsed.model_construct(path=p, value=self.facts.known[p]) for p in decision.facts_used],
             missing_facts=missing, branches_not_held=self._branches(finding),

@@ -226,6 +226,10 @@ def _check_title(decl: FindingDecl, label: str, problems: list[str]) -> None:
     if decl.kind in _QUESTION_KINDS and not decl.title.rstrip().endswith("?"):
         problems.append(f"{label}: finding {decl.id!r}: a {decl.kind} finding's title is the question it answers, "
                         f"ending in '?'; got {decl.title!r}")
+    if decl.article and decl.kind != "clause":
+        problems.append(f"{label}: finding {decl.id!r}: only a clause names an article")
+    if decl.kind == "clause" and not decl.article:
+        problems.append(f"{label}: finding {decl.id!r}: a clause names the article it is (article: 1F(a), ...)")
     if decl.doubt and decl.kind != "claim":
         problems.append(f"{label}: finding {decl.id!r}: only a claim carries a doubt")
     if decl.kind == "claim" and not decl.doubt:

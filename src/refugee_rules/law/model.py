@@ -138,6 +138,9 @@ class FindingDecl(_Strict):
     conflicts_with: list[str] = Field(default_factory=list, description="Findings whose sources disagree with this one.")
     conflict_note: str | None = None
     doubt: str | None = Field(default=None, description="Claims only: why the source itself doubts the claim.")
+    article: str | None = Field(
+        default=None, pattern=r"^[0-9]+[A-F]?(\([a-z0-9]+\))?$",
+        description="Clauses only: the Convention article the clause is, as the report lists it (1C(1), 1D, 1F(a), 33(2)).")
     adverse: bool = Field(
         default=False, description="Its positive answer is bad news for the person (HB ¶168: only dislike of service; "
         "only an internal passport): shown as a hurdle, never in the colour of good news.")

@@ -211,6 +211,7 @@ class Finding(_Value):
     conflicts: list[ConflictingFinding] = Field(default_factory=list, description="Findings whose sources disagree.")
     conflict_note: str | None = None
     doubt: str | None = Field(default=None, description="A claim: why its source doubts it. A claim opens nothing.")
+    article: str | None = Field(default=None, description="A clause: the Convention article it is (1C(1), 1F(a) …).")
     stay: StayCount | None = Field(default=None, description="A stay allowed where the person is: days used and left.")
     _written: Any = PrivateAttr(default=None)  # its compact JSON pieces (result.compact), kept with the shared value
     """This finding's compact JSON, kept with the (memoised, shared) value itself; a copy starts without it."""

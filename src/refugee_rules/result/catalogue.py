@@ -40,6 +40,7 @@ class FindingEntry(_Value):
     topic: str | None = None
     adverse: bool = False
     doubt: str | None = None
+    article: str | None = Field(default=None, description="A clause: the Convention article it is (1C(1), 1F(a) …).")
     conflicts_with: list[str] = Field(default_factory=list)
     conflict_note: str | None = None
     stop_point: StopPointEntry | None = None
@@ -111,7 +112,7 @@ def build(book: RuleBook) -> Catalogue:
     findings = {
         fid: FindingEntry(
             title=d.title, asks=d.asks, kind=d.kind, answers=list(KINDS[d.kind].words), group=d.group, role=d.role,
-            destination=d.destination, topic=d.topic, adverse=d.adverse, doubt=d.doubt,
+            destination=d.destination, topic=d.topic, adverse=d.adverse, doubt=d.doubt, article=d.article,
             conflicts_with=list(d.conflicts_with), conflict_note=d.conflict_note,
             stop_point=StopPointEntry(kind=d.stop_point.kind, when=list(d.stop_point.when), message=d.stop_point.message)
             if d.stop_point else None,

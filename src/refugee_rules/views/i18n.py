@@ -339,11 +339,11 @@ def problem_text(problem: str, lang: str = "en") -> str:
 def error_text(error: Exception, lang: str = "en") -> str:
     """A library error as the command line prints it, in the worker's language (a profile's problems each
     worded by :func:`problem_text`)."""
-    from refugee_rules.errors import ProfileError
+    from refugee_rules.errors import OptionsError, ProfileError
 
     if lang == "en" or not isinstance(error, ProfileError):
         return str(error)
     _ = gettext_for(check_lang(lang))
     head = f"{error.source}: " if error.source else ""
-    heading = _("invalid options:") if error.heading == "invalid options" else _("invalid case profile:")
+    heading = _("invalid options:") if isinstance(error, OptionsError) else _("invalid case profile:")
     return head + heading + "\n" + "\n".join(f"  - {problem_text(p, lang)}" for p in error.problems)

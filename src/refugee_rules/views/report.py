@@ -870,13 +870,17 @@ class View:
         others grouped by answer under their article numbers."""
         out: list[tuple[str, str, str]] = []
         groups: dict[tuple[str, str], list[str]] = {}
-        for f in self.screening_rows():
+        rows = self.screening_rows()
+        shared = {a for a in (f.article for f in rows) if a and sum(f.article == a for f in rows) > 1}
+        for f in rows:
             tone = self.tone(f)
             if tone == "warning":
                 out.append((tone, self.mark(f), f"{self.title(f)}: {self.answer(f)}"))
                 continue
-            code = _CLAUSE.search(f.title)
-            label = code.group(0) if code else self.title(f)
+            # by article; where two findings answer one article (1F(a) and its screening raised by unit service),
+            # the second by its title, so that "1F(a)" never reads as both open and not applying
+            label = f.article if f.article and (f.article not in shared or f.id == _first(self.a.findings, f.article)) \
+                else self.title(f)
             key = (tone, self.answer(f))
             if label not in groups.setdefault(key, []):
                 groups[key].append(label)
@@ -943,7 +947,9 @@ class View:
                 for d in self.timeline.destinations if d.rows]
 
 
-_CLAUSE = re.compile(r"\b1[A-F](?:\(\w+\))?")
+def _first(rows: list[Finding], article: str) -> str:
+    """The id of the first finding (in declaration order) that answers ``article``."""
+    return next(f.id for f in rows if f.article == article)
 
 
 def _table(rows: list[list[str]], width: int) -> list[str]:
