@@ -125,6 +125,7 @@ class Assessor:
         self._scoped: dict[tuple[_dt.date, frozenset[str], tuple[str, ...] | None], Program] = {}  # see scoped()
         self._scoped_count = 0
         self._parts: weakref.WeakKeyDictionary[Program, tuple[Program, ...]] = weakref.WeakKeyDictionary()
+        self._base_rules: dict[frozenset[str], frozenset[str]] = {}  # see _base_in_force (a few per book)
         self._lock = threading.Lock()
 
     def program(self, day: _dt.date, answered: tuple[str, ...] | None = None) -> Program:
@@ -263,7 +264,7 @@ class Assessor:
         encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}
         fired = self.run(run, program, encoded)
         explainer = Explainer(book, program, facts, fired, day, options.stale_after_days, run.name, self.memos,
-                              memo_program=self.program(day), only=scope.closure)
+                              memo_rules=self.in_force(day), only=scope.closure)
         decisions = explainer.decisions(scope.findings)  # in declaration order
         additions: dict[str, tuple[list[Note], str]] = {}
         if options.jurisdiction:  # say where the optional legal layer changed a Convention finding, and why
@@ -324,6 +325,15 @@ class Assessor:
         program = self.program(day, answered) if scope is None else self.scoped(day, scope, answered)
         return self._compiled(frozenset(program.active_rules - self.book.jurisdiction_of.keys()))
 
+    def _base_in_force(self, day: _dt.date) -> frozenset[str]:
+        """The rules in force on ``day`` without the optional legal layer's: what names the memo entries of the
+        Convention rules alone (computed once per set of rules in force)."""
+        rules = self.in_force(day)
+        found = self._base_rules.get(rules)
+        if found is None:
+            found = self._base_rules[rules] = frozenset(rules - self.book.jurisdiction_of.keys())
+        return found
+
     def _layer_changes(self, decisions: list[Decision], facts: FactSet, encoded: dict[str, Any], day: _dt.date,
                        scope: Scoped, answered: tuple[str, ...] | None) -> dict[str, Note]:
         """What the optional legal layer changed, found in the same run: the Convention rules alone are evaluated
@@ -331,7 +341,7 @@ class Assessor:
         program = self.base_program(day, scope, answered)
         fired = self.run(self.backend, program, {p: v for p, v in encoded.items() if p in program.fact_paths})
         base = Explainer(self.book, program, facts, fired, day, self.options.stale_after_days, self.backend.name,
-                         self.memos, memo_program=self.base_program(day))
+                         self.memos, memo_rules=self._base_in_force(day))
         layer_only = self._layer_findings
         differ = [d.id for d in decisions if d.id not in layer_only and base.answer_word(d.id) != d.answer]
         return layer_notes(base.decisions(differ), [d for d in decisions if d.id in set(differ)],

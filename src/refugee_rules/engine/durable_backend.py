@@ -247,11 +247,27 @@ def _session_opened(c: Any) -> None:
     """Matches the fact that opens every session: deleting a session that stored no fact segfaults."""
 
 
+def _patterns_of(production: Production, plan: dict[tuple[str, str], dict[str, int]]) -> list[dict[str, Any]]:
+    """:func:`_patterns`, made once per production and sharding: one production is part of many programs (each set
+    of rules in force, each scope, each part of the dataset's rules), and a timeline registers a program for every
+    date where a rule changes. Kept with the production (durable-rules only reads the patterns it is given)."""
+    keys = [("f", path) for path in production.fact_paths]
+    keys += [("e", t.ref or "") if t.op in ("in_fact", "not_in_fact") else ("i", t.path)
+             for t in production.tests if t.op in ("in_fact", "not_in_fact", "any_item", "no_item")]
+    shards = tuple(plan[k][production.id] if k in plan else -1 for k in keys)
+    made: dict[tuple[int, ...], list[dict[str, Any]]] = production.__dict__.setdefault("_durable_patterns", {})
+    found = made.get(shards)
+    if found is None:
+        found = made[shards] = _patterns(production, plan)
+    return found
+
+
 def _register(program: Program) -> str:
     name = f"refugee_rules_{program.signature}"
     if name not in _registered:
+        plan = _plan(program)
         definition = {
-            f"p{i}": {"all": _patterns(p, _plan(program)), "run": _action(p.id, p.produces)}
+            f"p{i}": {"all": _patterns_of(p, plan), "run": _action(p.id, p.produces)}
             for i, p in enumerate(program.productions)
         }
         definition["session"] = {"all": [{"s": _conj([{"t": "s"}, {"n": "session"}])}], "run": _session_opened}

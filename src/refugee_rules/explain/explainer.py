@@ -133,6 +133,25 @@ def decision_reads(book: RuleBook, reads: dict[str, tuple[str, ...]]) -> tuple[
     return closure, {f: frozenset(paths) for f, paths in reads.items()}, values
 
 
+class _FindingMasks(dict[str, tuple[int, int, tuple[str, ...]]]):
+    """Finding -> (productions, fact paths read, paths shown) as masks for one program, each made on first use (a
+    race makes one twice: the same value)."""
+
+    def __init__(self, memos: Memos, program: Program, productions: dict[str, int]):
+        super().__init__()
+        self._memos, self._productions = memos, productions
+        self._own: dict[str, list[str]] = {}  # finding -> the ids of its own productions in the program
+        for p in program.productions:
+            self._own.setdefault(p.finding, []).append(p.id)
+
+    def __missing__(self, finding: str) -> tuple[int, int, tuple[str, ...]]:
+        memos, own, bits = self._memos, self._own, self._productions
+        productions = sum(bits[x] for member in memos.closure[finding] for x in own.get(member, ()))
+        value = self[finding] = (productions, sum(memos.fact_bits[x] for x in memos.read_sets[finding]),
+                                 memos.decision_values[finding])
+        return value
+
+
 class DecisionMasks(NamedTuple):
     """A program's side of the decision keys (see :meth:`Memos.decision_masks`)."""
 
@@ -158,8 +177,8 @@ class Memos:
     """Everything an Assessor remembers between cases, for its one rule book: what each finding reads, the
     stop-points, the explanations that read no fact, and bounded memos of explained findings, firings, whole
     traces and the facts a trace reads, for every program and engine together, so the memory they take is
-    bounded however many as-of dates are asked about. Every memo key starts with the program (compared by
-    identity, and kept alive by the key, so an identity is never reused while its entries exist) and the engine:
+    bounded however many as-of dates are asked about. Every memo key starts with the rules in force (the ids
+    of the day's rules: each program compiled from them gives a finding in scope the same productions) and the engine:
     the two engines never share an explained value, so the differential tests compare two independent paths
     from facts to result."""
 
@@ -176,7 +195,6 @@ class Memos:
         # ... and the clauses that are stop-points (exclusion and cessation).
         self.clauses: tuple[FindingDecl, ...] = tuple(
             d for d in book.findings.values() if d.kind == "clause" and d.stop_point)
-        self._productions: weakref.WeakKeyDictionary[Program, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
         # A decision key holds sets (productions fired, facts known and unknown) as bit masks: one bit per fact path
         # a finding can read and per production id, the same bit in every program, so one AND replaces building a
         # frozenset, and keys from programs of different dates stay comparable.
@@ -193,20 +211,11 @@ class Memos:
         self._texts: dict[tuple[str, bool], str | None] = {}
         self._missing: dict[tuple[str, str], MissingFact] = {}
 
-    def closure_productions(self, program: Program) -> dict[str, frozenset[str]]:
-        """Finding -> the ids of the productions of ``program`` that conclude it or a finding in its closure."""
-        found = self._productions.get(program)
-        if found is None:
-            own: dict[str, set[str]] = {}
-            for p in program.productions:
-                own.setdefault(p.finding, set()).add(p.id)
-            found = {f: frozenset(x for c in members for x in own.get(c, ())) for f, members in self.closure.items()}
-            self._productions[program] = found
-        return found
-
     def decision_masks(self, program: Program) -> DecisionMasks:
         """The bit of each production of ``program``, and per finding the masks of the productions and fact paths
-        its decision can depend on, with the paths whose values it shows."""
+        its decision can depend on, with the paths whose values it shows (made for a finding when it is first
+        decided with the program: a program cut to a scope decides a few dozen of the book's findings, and a
+        timeline makes a program for every date where a rule changes)."""
         found = self._masks.get(program)
         if found is None:
             with self._lock:
@@ -215,11 +224,7 @@ class Memos:
                     if p.id not in bits:
                         bits[p.id] = 1 << len(bits)
             productions = {p.id: bits[p.id] for p in program.productions}
-            fact_bits = self.fact_bits
-            per_finding = {
-                f: (sum(productions[x] for x in ids), sum(fact_bits[x] for x in self.read_sets[f]), self.decision_values[f])
-                for f, ids in self.closure_productions(program).items()}
-            found = self._masks[program] = DecisionMasks(productions, per_finding)
+            found = self._masks[program] = DecisionMasks(productions, _FindingMasks(self, program, productions))
         return found
 
     def constant_text(self, rule_id: str, held: bool) -> str | None:
@@ -260,14 +265,15 @@ def _grouped(productions: list[Production], attribute: str) -> dict[str, list[Pr
 class Explainer:
     def __init__(self, book: RuleBook, program: Program, facts: FactSet, fired: frozenset[str], as_of: _dt.date,
                  stale_after_days: int = STALE_AFTER_DAYS, engine: str = "", memos: Memos | None = None,
-                 memo_program: Program | None = None, only: frozenset[str] | None = None):
+                 memo_rules: frozenset[str] | None = None, only: frozenset[str] | None = None):
         self.book, self.program, self.facts, self.as_of = book, program, facts, as_of
         self.memos = memos if memos is not None else Memos(book)
         self.catalogue = build_catalogue(book)
         self.stale_after_days = stale_after_days
-        # What every memo key of this case starts with. ``program`` may be cut down to the case's scope; the whole
-        # program of the day names the memo entries, since a finding in scope gets the same productions in both.
-        self.scope = (memo_program or program, engine, as_of, stale_after_days)
+        # What every memo key of this case starts with. ``program`` may be cut down to the case's scope; the rules in
+        # force on the day name the memo entries, since a finding in scope gets the same productions from them as
+        # from the whole program (which need not be compiled to name them).
+        self.scope = (memo_rules if memo_rules is not None else program.active_rules, engine, as_of, stale_after_days)
         position, productions = program.position, program.productions
         self.fired = [productions[i] for i in sorted(position[pid] for pid in fired)]
         if only is not None:  # the whole program may have run (an interview, a scope past the bound): what the scope fires

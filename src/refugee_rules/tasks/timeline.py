@@ -85,7 +85,6 @@ def timeline(profile: Any, as_of: _dt.date | str | None = None, *, engine: str |
              options: Options | None = None) -> Timeline:
     """Assess ``profile`` at each date where a destination finding could change, and join the results
     (``options`` as for the assessment itself: its date is the timeline's end)."""
-    from refugee_rules.api import assess
     from refugee_rules.assessor import assessor
     from refugee_rules.case.inputs import profile_from_mapping
 
@@ -110,15 +109,17 @@ def timeline(profile: Any, as_of: _dt.date | str | None = None, *, engine: str |
         points |= {day, day + _dt.timedelta(days=1)}
     dates = sorted(d for d in points if start <= d <= end)
     scope = sorted(wanted) if wanted else "all"
-    results = [assess(case, options=chosen.replace(as_of=d, destinations=scope)) for d in dates]
+    # Each date decided, not explained: a row needs the answers, the rules that gave them and their citations.
+    scoped = assessor(chosen.replace(destinations=scope))
+    results = [{d.id: d for d in scoped.decide(case, as_of=day).decisions} for day in dates]
     by_dest: dict[str, DestinationTimeline] = {}
     for fid, decl in dest_findings.items():
         row = Row(finding=fid, title=decl.title, kind=decl.kind)
         previous = None
-        if any(fid not in {x.id for x in a.findings} for a in results):
+        if any(fid not in decided for decided in results):
             continue  # the assessment leaves this finding out (e.g. a destination not considered)
-        for i, (day, a) in enumerate(zip(dates, results)):
-            f = a.finding(fid)
+        for i, (day, decided) in enumerate(zip(dates, results)):
+            f = decided[fid]
             seg_end = dates[i + 1] - _dt.timedelta(days=1) if i + 1 < len(dates) else end
             if previous is not None and previous.answer == f.answer:
                 row.segments[-1] = Segment(row.segments[-1].start, seg_end, f.answer)
