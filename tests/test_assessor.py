@@ -139,3 +139,24 @@ def test_a_case_run_on_its_scoped_program_is_the_case_run_on_the_whole_program(f
         assert len(scoped.scoped(as_of, scoped._scope(tuple(flat.get("destinations") or ()), flat.get("location.country"))).productions) \
             < len(scoped.program(as_of).productions)
         assert by_scope.model_dump() == by_whole.model_dump()
+
+
+def test_a_timeline_decides_each_date_and_explains_nothing():
+    """The HTML report's timeline assesses the profile at every date where a rule changes; its rows need each
+    finding's answer, rules and citations, so it decides those dates and explains no finding (explaining them
+    took a third of a cold HTML report), and its rows are those of the explained assessments."""
+    from refugee_rules.case.inputs import read_profile
+    from refugee_rules.tasks.timeline import timeline
+
+    profile = read_profile(Path(__file__).resolve().parents[1] / "examples" / "profiles" / "igor-novosibirsk-bishkek.yaml")
+    options = Options(engine="compiled", as_of=dt.date(2024, 6, 1))
+    scope = sorted(profile.destinations or []) or "all"  # as the timeline asks
+    scoped = assessor(options.replace(destinations=scope))
+    explained_before = scoped.memos.findings.computed
+    drawn = timeline(profile, options=options)
+    assert drawn.dates and drawn.destinations
+    assert scoped.memos.findings.computed == explained_before  # nothing explained
+    for row in (r for d in drawn.destinations for r in d.rows):
+        for segment in row.segments:
+            assessed = assess(profile, as_of=segment.start, engine="compiled", destinations=scope)
+            assert assessed.finding(row.finding).answer == segment.status, (row.finding, segment)
