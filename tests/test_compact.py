@@ -56,3 +56,17 @@ def test_every_id_the_json_refers_to_is_in_its_catalogue() -> None:
     assert set(data.get("unknown", [])) <= {q for f in data["findings"] for q in f.get("questions", [])}
     cited = {c.source for rule in catalogue.rules.values() for c in rule.citations}
     assert cited <= set(catalogue.sources)
+
+
+def test_the_catalogue_built_without_validation_is_the_validated_one():
+    """The catalogue is constructed from the checked rule book without validating its values again: validating
+    it gives back the same values, field for field, under the EU layer and a custom layer too."""
+    from refugee_rules.api import load_rulesets
+    from refugee_rules.result.catalogue import Catalogue, build
+
+    root = Path(__file__).resolve().parents[1]
+    for book in (load_rulesets(), load_rulesets(jurisdiction="EU"),
+                 load_rulesets((root / "examples" / "layers" / "example-ngo-referral",))):
+        built = build(book)
+        validated = Catalogue.model_validate(built.model_dump())
+        assert validated == built and validated.model_dump_json() == built.model_dump_json()

@@ -84,7 +84,7 @@ class Catalogue(_Value):
 
 
 def rule_citations(book: RuleBook, rule_id: str) -> list[Citation]:
-    return [Citation(source=c.source, source_title=book.sources[c.source].title, pinpoint=c.pinpoint, quote=c.quote,
+    return [Citation.model_construct(source=c.source, source_title=book.sources[c.source].title, pinpoint=c.pinpoint, quote=c.quote,
                      confirmed=c.confirmed, note=c.note) for c in book.rules[rule_id].cite]
 
 
@@ -93,7 +93,7 @@ def rule_dates(book: RuleBook, rule_id: str) -> RuleDates | None:
     if not (r.valid_from or r.valid_until or r.reported):
         return None
     derived = "; ".join(d.derived for d in (r.valid_from, r.valid_until) if d and d.derived) or None
-    return RuleDates(
+    return RuleDates.model_construct(
         rule=rule_id, valid_from=r.valid_from.date if r.valid_from else None,
         valid_from_precision=r.valid_from.precision if r.valid_from else None,
         valid_until=r.valid_until.date if r.valid_until else None,
@@ -109,28 +109,30 @@ def build(book: RuleBook) -> Catalogue:
         return cached  # type: ignore[no-any-return]
     from refugee_rules.law.kinds import KINDS
 
+    # Built from a checked rule book: constructed without validating each of its ~3,000 values again (a fifth of a
+    # one-profile command's deciding, measured), the same values either way (tests/test_compact.py, the catalogue test).
     findings = {
-        fid: FindingEntry(
+        fid: FindingEntry.model_construct(
             title=d.title, asks=d.asks, kind=d.kind, answers=list(KINDS[d.kind].words), group=d.group, role=d.role,
             destination=d.destination, topic=d.topic, adverse=d.adverse, doubt=d.doubt, article=d.article,
             conflicts_with=list(d.conflicts_with), conflict_note=d.conflict_note,
-            stop_point=StopPointEntry(kind=d.stop_point.kind, when=list(d.stop_point.when), message=d.stop_point.message)
+            stop_point=StopPointEntry.model_construct(kind=d.stop_point.kind, when=list(d.stop_point.when), message=d.stop_point.message)
             if d.stop_point else None,
             rules=[r.id for r in book.rules_of(fid)],
         )
         for fid, d in book.findings.items()
     }
     rules = {
-        rid: RuleEntry(finding=r.concludes.finding, answer=r.concludes.answer, because=r.because,
+        rid: RuleEntry.model_construct(finding=r.concludes.finding, answer=r.concludes.answer, because=r.because,
                        because_not=r.because_not, citations=rule_citations(book, rid), dates=rule_dates(book, rid),
                        file=book.rule_files[rid], layer=book.layer_of.get(rid))
         for rid, r in book.rules.items()
     }
-    facts = {path: FactEntry(question=spec.question or spec.description, client_question=spec.client_question or None)
+    facts = {path: FactEntry.model_construct(question=spec.question or spec.description, client_question=spec.client_question or None)
              for path, spec in fact_catalogue().items()}
-    sources = {sid: SourceEntry(title=s.title, kind=s.kind, publisher=s.publisher, date=s.date, url=s.url)
+    sources = {sid: SourceEntry.model_construct(title=s.title, kind=s.kind, publisher=s.publisher, date=s.date, url=s.url)
                for sid, s in book.sources.items()}
-    built = Catalogue(format_version=CATALOGUE_VERSION, rulesets_hash=book.content_hash, library_version=__version__,
+    built = Catalogue.model_construct(format_version=CATALOGUE_VERSION, rulesets_hash=book.content_hash, library_version=__version__,
                       findings=findings, rules=rules, facts=facts, sources=sources)
     book.__dict__["_catalogue"] = built
     return built
