@@ -92,7 +92,7 @@ def test_assess_json_is_the_assessment_and_deterministic():
     data = json.loads(first.stdout)
     assert data["outcome"]["status"] == "inclusion_met_screening_open"
     assert data["metadata"]["as_of"] == "2024-03-01" and data["metadata"]["engine"] == "compiled"
-    assert data["format_version"] == FORMAT_VERSION and len(first.stdout.encode()) <= 25_000  # the demo profile, compact (22.6 kB)
+    assert data["format_version"] == FORMAT_VERSION and len(first.stdout.encode()) <= 25_000  # the demo profile, compact (23.5 kB)
     for finding in data["findings"]:
         assert {"id", "kind", "answer"} <= finding.keys() and set(finding) <= set(CompactFinding.model_fields)
     full = run("assess", str(EXAMPLE), "--as-of", "2024-03-01", "--format", "json", "--engine", "compiled",
