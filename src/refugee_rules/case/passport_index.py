@@ -92,9 +92,11 @@ class Dataset:
     def _lines(self, passport: str) -> list[str]:
         """The lines of one passport: its block, from its first line to its last (the extract is grouped by passport,
         which every line of the block must bear out)."""
+        if len(passport) != 2:  # a code; never a prefix of one
+            return []
         body, start = self._body, f"\n{passport},"
         first = body.find(start)
-        if first < 0 or len(passport) != 2:
+        if first < 0:
             return []
         last = body.rfind(start)
         end = body.find("\n", last + 1)

@@ -870,17 +870,19 @@ class View:
         others grouped by answer under their article numbers."""
         out: list[tuple[str, str, str]] = []
         groups: dict[tuple[str, str], list[str]] = {}
-        rows = self.screening_rows()
-        shared = {a for a in (f.article for f in rows) if a and sum(f.article == a for f in rows) > 1}
-        for f in rows:
+        # By article; where two findings answer one article (1F(a) and its screening raised by unit service), the
+        # one declared first keeps the number and the other is named by its title, so that "1F(a)" never reads as
+        # both open and not applying.
+        numbered: dict[str, str] = {}  # article -> the finding that is listed by it
+        for f in self.a.findings:
+            if f.article:
+                numbered.setdefault(f.article, f.id)
+        for f in self.screening_rows():
             tone = self.tone(f)
             if tone == "warning":
                 out.append((tone, self.mark(f), f"{self.title(f)}: {self.answer(f)}"))
                 continue
-            # by article; where two findings answer one article (1F(a) and its screening raised by unit service),
-            # the second by its title, so that "1F(a)" never reads as both open and not applying
-            label = f.article if f.article and (f.article not in shared or f.id == _first(self.a.findings, f.article)) \
-                else self.title(f)
+            label = f.article if f.article and numbered[f.article] == f.id else self.title(f)
             key = (tone, self.answer(f))
             if label not in groups.setdefault(key, []):
                 groups[key].append(label)
@@ -945,11 +947,6 @@ class View:
             return []
         return [(self.L.group_title(f"regime:{d.destination}"), timeline_svg(d, self))
                 for d in self.timeline.destinations if d.rows]
-
-
-def _first(rows: list[Finding], article: str) -> str:
-    """The id of the first finding (in declaration order) that answers ``article``."""
-    return next(f.id for f in rows if f.article == article)
 
 
 def _table(rows: list[list[str]], width: int) -> list[str]:
