@@ -153,3 +153,42 @@ def test_validation_errors_are_russian_with_the_field_path_as_written(name, tmp_
     if name == "fields.yaml":
         assert "nationalites: неизвестное поле; возможно, имелось в виду 'nationalities'?" in err
         assert "legal_cases[0].kind: ожидалось одно из значений: 'criminal', 'administrative' (получено 'crim')" in err
+
+
+def test_a_problem_is_worded_from_its_message_and_english_text_is_never_read_back():
+    """Each problem of a malformed profile carries its field and message apart from its English line (which is what
+    embedders and the JSON get, unchanged); the Russian comes from the message's template and values. A line that
+    is only text is shown as written: nothing translates a problem by reading its English."""
+    import pickle
+
+    from refugee_rules.case.inputs import profile_from_mapping
+    from refugee_rules.errors import Problem, ProfileError
+    from refugee_rules.views.i18n import problem_text
+
+    with pytest.raises(ProfileError) as raised:
+        profile_from_mapping({"fear": {"fears_return": "maybe"}, "location": {"country": "Georgia"}, "nationalites": 1,
+                              "destinations": ["ZZ", 3]})
+    problems = raised.value.problems
+    assert all(isinstance(p, Problem) for p in problems)
+    by_path = {p.path: p for p in problems}
+    assert str(by_path["fear.fears_return"]) == ("fear.fears_return: Input should be a valid boolean, unable to "
+                                                 "interpret input (got 'maybe') — or 'unknown' if the client does not know")
+    assert problem_text(by_path["fear.fears_return"], "ru") == (
+        "fear.fears_return: ожидалось «да» или «нет» (true или false) (получено 'maybe') — или 'unknown', если клиент "
+        "не знает")
+    assert problem_text(by_path["location.country"], "ru").startswith(
+        "location.country: ожидался двухбуквенный код страны ISO 3166-1, например RU, GE или KZ; получено 'GEORGIA'")
+    assert problem_text(by_path["nationalites"], "ru") == \
+        "nationalites: неизвестное поле; возможно, имелось в виду 'nationalities'?"
+    assert [problem_text(p, "en") for p in problems] == [str(p) for p in problems]
+    sent = pickle.loads(pickle.dumps(by_path["fear.fears_return"]))  # as a worker process returns it
+    assert (str(sent), sent.path, sent.message) == (str(by_path["fear.fears_return"]), "fear.fears_return",
+                                                    by_path["fear.fears_return"].message)
+    english = "fear.fears_return: Input should be a valid boolean"  # the same words, as a plain line
+    assert problem_text(english, "ru") == english
+    with pytest.raises(ProfileError) as raised:
+        deep: object = 1
+        for _ in range(40):
+            deep = [deep]
+        profile_from_mapping({"fear": {"x": deep}})
+    assert problem_text(raised.value.problems[0], "ru").endswith(": вложенность больше 32 уровней")

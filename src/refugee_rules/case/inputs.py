@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from refugee_rules.errors import FileError, ProfileError, describe
+from refugee_rules.errors import FileError, Message, Problem, ProfileError, describe, message
 from refugee_rules.case.profile import CaseProfile
 from refugee_rules.case.unique_keys import DuplicateKey, json_pairs, unique_keys
 
@@ -36,7 +36,7 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 _ProfileLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
-def _check_size(data: Any) -> str | None:
+def _check_size(data: Any) -> Problem | None:
     """Why a document cannot be validated safely: too many values, too deep, or text that is not Unicode.
 
     Shared (aliased) nodes are counted each time they appear: a YAML "billion laughs" document is small
@@ -50,33 +50,41 @@ def _check_size(data: Any) -> str | None:
         node, depth, path = stack.pop()
         count += 1
         if count > MAX_NODES:
-            return f"(top level): the document has more than {MAX_NODES} values (aliases expanded); a profile is far smaller"
+            return Problem("", message("(top level): the document has more than %(n)s values (aliases expanded); "
+                                       "a profile is far smaller", n=MAX_NODES))
         if depth > MAX_DEPTH:
-            return f"{_spelled(path)}: nested more than {MAX_DEPTH} levels deep"
+            return Problem(_spelled(path), message("nested more than %(n)s levels deep", n=MAX_DEPTH))
         if isinstance(node, str):
             if not node.isascii():
                 try:
                     node.encode("utf-8")
                 except UnicodeEncodeError:
-                    return f"{_spelled(path) or '(top level)'}: the text is not valid Unicode (it holds a lone surrogate)"
+                    return _at(path, message("the text is not valid Unicode (it holds a lone surrogate)"))
         elif isinstance(node, Mapping):
             for k, v in node.items():
                 key = k if isinstance(k, str) and k.isascii() else str(k)
                 if not key.isascii() and key.encode("utf-8", "backslashreplace").decode("utf-8") != key:
                     shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
-                    return f"{_spelled((path, shown))}: a field name that is not valid Unicode"
+                    return Problem(_spelled((path, shown)), message("a field name that is not valid Unicode"))
                 stack.append((v, depth + 1, (path, key)))
         elif isinstance(node, (list, tuple)):
             stack.extend((v, depth + 1, (path, i)) for i, v in enumerate(node))
         elif isinstance(node, (bytes, bytearray, set, frozenset)):  # e.g. YAML !!binary or !!set
-            return f"{_spelled(path) or '(top level)'}: a {type(node).__name__} value is not allowed; use text, numbers, lists and mappings"
+            return _at(path, message("a %(type)s value is not allowed; use text, numbers, lists and mappings",
+                                     type=type(node).__name__))
     return None
 
 
-def size_problem(data: Any) -> str | None:
+def size_problem(data: Any) -> Problem | None:
     """The guard the CLI and batch apply before validating a profile (too many values, too deep, not Unicode), for a
     caller that validates one by itself (the service); None where the document can be validated."""
     return _check_size(data)
+
+
+def _at(path: Any, said: Message) -> Problem:
+    """A problem of the value at ``path``, or of the document as a whole where the path is empty."""
+    spelled = _spelled(path)
+    return Problem(spelled, said) if spelled else Problem("", message("(top level): %(said)s", said=said))
 
 
 def _spelled(path: Any) -> str:
@@ -96,7 +104,8 @@ def profile_from_mapping(data: Any, source: str | None = None) -> CaseProfile:
     if isinstance(data, CaseProfile):
         return data
     if not isinstance(data, Mapping):
-        raise ProfileError([f"(top level): expected a mapping of profile fields, got {type(data).__name__}"], source)
+        raise ProfileError([Problem("", message("(top level): expected a mapping of profile fields, got %(got)s",
+                                                got=type(data).__name__))], source)
     if (problem := _check_size(data)) is not None:
         raise ProfileError([problem], source)
     try:
@@ -143,12 +152,12 @@ def read_stream(stream: Any, label: str = "standard input") -> Any:
 
 def parse_document(data: bytes, label: str, json_only: bool) -> Any:
     if len(data) > MAX_PROFILE_BYTES:
-        raise ProfileError([f"more than {MAX_PROFILE_BYTES} bytes; a profile may be at most {MAX_PROFILE_BYTES}"],
-                           label)
+        raise ProfileError([Problem("", message("more than %(n)s bytes; a profile may be at most %(n)s",
+                                                n=MAX_PROFILE_BYTES))], label)
     try:
         text = data.decode("utf-8-sig")  # a BOM (Notepad, Excel) is no part of the profile
     except UnicodeDecodeError as e:
-        raise ProfileError([f"not UTF-8 text (byte {e.start})"], label) from None
+        raise ProfileError([Problem("", message("not UTF-8 text (byte %(n)s)", n=e.start))], label) from None
     if not text.strip():
         raise FileError(label, "empty: a profile is a mapping of fields (see `refugee-rules schema profile`)")
     try:
@@ -156,16 +165,21 @@ def parse_document(data: bytes, label: str, json_only: bool) -> Any:
             return json.loads(text, object_pairs_hook=json_pairs)
         return yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
     except json.JSONDecodeError as e:
-        raise ProfileError([f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"], label) from None
+        raise ProfileError([Problem("", message("not valid JSON at line %(line)s, column %(col)s",
+                                                english=f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
+                                                line=e.lineno, col=e.colno))], label) from None
     except DuplicateKey as e:
         raise ProfileError([f"not valid JSON: {e}"], label) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ProfileError([f"not valid YAML: {problem}{where}"], label) from None
+        said = (message("not valid YAML at line %(line)s, column %(col)s", english=f"not valid YAML: {problem}{where}",
+                        line=mark.line + 1, col=mark.column + 1) if mark
+                else message("not valid YAML", english=f"not valid YAML: {problem}"))
+        raise ProfileError([Problem("", said)], label) from None
     except RecursionError:
-        raise ProfileError(["the document is nested too deeply"], label) from None
+        raise ProfileError([Problem("", message("the document is nested too deeply"))], label) from None
     except ValueError as e:  # e.g. an integer of more than 4,300 digits; the message can quote the file: not shown
         raise ProfileError([_value_problem(e)], label) from None
 

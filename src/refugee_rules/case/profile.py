@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Union
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 UNKNOWN = "unknown"
 Unknown = Literal["unknown"]
@@ -35,7 +36,8 @@ def _upper(value: Any) -> Any:
 
 def _check_country(code: str) -> str:
     if code not in COUNTRY_CODES:
-        raise ValueError(f"expected an ISO 3166-1 alpha-2 country code such as RU, GE or KZ, got {code!r}")
+        raise PydanticCustomError("country_code", "expected an ISO 3166-1 alpha-2 country code such as RU, GE or KZ, "
+                                  "got {got}", {"got": repr(code)})
     return code
 
 

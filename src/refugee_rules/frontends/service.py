@@ -344,11 +344,11 @@ def _validation_problems(exc: RequestValidationError, model: type[BaseModel] | N
             model.model_validate(exc.body)
         except ValidationError as e:
             items = []
-            for loc, message in located(e, model):
+            for loc, said in located(e, model):
                 if loc:
-                    items.append(ProblemItem(location=["body", *loc], message=message))
+                    items.append(ProblemItem(location=["body", *loc], message=said.text()))
                 else:  # a problem of the body as a whole, such as the size guard's, which names its path itself
-                    items.append(problem_item(message))
+                    items.append(problem_item(said.text()))
             if items:
                 return items
     items = []

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from refugee_rules.errors import FileError, ProfileError, RefugeeRulesError, describe
+from refugee_rules.errors import FileError, OptionsError, ProfileError, RefugeeRulesError, describe
 from refugee_rules.law.kinds import KINDS
 from refugee_rules.law.loader import CASE_TEST_SUFFIXES, is_case_test
 from refugee_rules.options import Options
@@ -263,11 +263,11 @@ def run_one(loaded: Loaded, base: Options | None = None) -> Result:
         options = options_of(loaded, base)
         problems += problems_of(test, rule_book(options))
         profile = _profile(loaded)
+    except OptionsError as e:  # the test's as_of, layers, destinations …: each names its own field
+        return Result(loaded.file, loaded.name, "error", problems=problems + e.problems)
     except ProfileError as e:
         where = "profile" if isinstance(test.profile, dict) else f"profile ({test.profile})"
-        problems += [p if p.startswith(("as_of", "layers", "destinations", "jurisdiction", "engine"))
-                     else f"{where}: {p}" for p in e.problems]
-        return Result(loaded.file, loaded.name, "error", problems=problems)
+        return Result(loaded.file, loaded.name, "error", problems=problems + [f"{where}: {p}" for p in e.problems])
     except FileError as e:
         return Result(loaded.file, loaded.name, "error", problems=problems + [f"profile: {e}"])
     except RefugeeRulesError as e:  # a layer that does not load names its files and rules

@@ -33,7 +33,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
-from refugee_rules.errors import ProfileError
+from refugee_rules.errors import Problem, ProfileError
 from refugee_rules.result.assessment import DISCLAIMER
 from refugee_rules.options import LANGUAGES
 
@@ -205,9 +205,10 @@ def template_messages() -> list[tuple[Msgid, str]]:
         for lineno, msg, _comments, _ctx in extract_from_file("jinja2.ext:babel_extract", str(path), options=opts):
             out.extend((m, f"views/templates/{path.name}:{lineno}") for m in ids(msg))
     pkg = Path(__file__).resolve().parent.parent
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "n": (1, 2), "NP_": ((1, "c"), 2)}
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "n": (1, 2), "NP_": ((1, "c"), 2), "message": (1,)}
     for path in [*sorted((pkg / "views").glob("*.py")), *(pkg / "tasks" / f for f in ("questions.py", "compare.py",
-                 "walkthrough.py", "timeline.py")), pkg / "frontends" / "cli.py", pkg / "frontends" / "interview.py"]:
+                 "walkthrough.py", "timeline.py")), pkg / "frontends" / "cli.py", pkg / "frontends" / "interview.py",
+                 pkg / "errors.py", pkg / "case" / "inputs.py"]:
         for lineno, msg, _comments, ctx in extract_from_file("python", str(path), keywords=keywords):
             out.extend((m, f"{path.relative_to(pkg).as_posix()}:{lineno}") for m in ids(msg, ctx))
     return out
@@ -289,51 +290,14 @@ if __name__ == "__main__":
 
 # --- validation errors in the worker's language ------------------------------------------------------
 
-_PROBLEMS: tuple[tuple[str, str], ...] = (
-    (r"unknown field; did you mean (?P<name>'[^']*')\?", N_("unknown field; did you mean %(name)s?")),
-    (r"unknown field; allowed here: (?P<names>.*)", N_("unknown field; allowed here: %(names)s")),
-    (r"unknown field", N_("unknown field")),
-    (r"expected an ISO 3166-1 alpha-2 country code such as RU, GE or KZ, got (?P<got>.*?)(?= —|$)",
-     N_("expected a two-letter ISO 3166-1 country code such as RU, GE or KZ, got %(got)s")),
-    (r"Input should be a valid date or datetime[^(—]*", N_("expected a date YYYY-MM-DD ")),
-    (r"Input should be a valid boolean[^(—]*", N_("expected yes or no (true or false) ")),
-    (r"Input should be a valid (?:number|integer)[^(—]*", N_("expected a number ")),
-    (r"Input should be a valid string[^(—]*", N_("expected text ")),
-    (r"Input should be a valid list[^(—]*", N_("expected a list ")),
-    (r"Input should be a valid dictionary[^(—]*", N_("expected a mapping of fields ")),
-    (r"Input should be (?P<values>'[^(—]*?)(?= \(got| —|$)", N_("expected one of %(values)s")),
-    (r"Field required", N_("a required field is missing")),
-    (r"\(got (?P<got>[^)]*)\)", N_("(got %(got)s)")),
-    (r" — or 'unknown' if the client does not know", N_(" — or 'unknown' if the client does not know")),
-    (r"^expected one of: ", N_("expected one of: ")),
-    (r"\(top level\): expected a mapping of profile fields, got (?P<got>\w+)",
-     N_("(top level): expected a mapping of profile fields, got %(got)s")),
-    (r"more than (?P<n>\d+) bytes; a profile may be at most \d+", N_("more than %(n)s bytes; a profile may be at most %(n)s")),
-    (r"not UTF-8 text \(byte (?P<n>\d+)\)", N_("not UTF-8 text (byte %(n)s)")),
-    (r"the document is nested too deeply", N_("the document is nested too deeply")),
-    (r"not valid JSON: .*? at line (?P<line>\d+), column (?P<col>\d+)", N_("not valid JSON at line %(line)s, column %(col)s")),
-    (r"not valid YAML: .*?line (?P<line>\d+), column (?P<col>\d+).*", N_("not valid YAML at line %(line)s, column %(col)s")),
-    (r"not valid YAML: .*", N_("not valid YAML")),
-)
-
 
 def problem_text(problem: str, lang: str = "en") -> str:
-    """One validation problem (``path: what is wrong``) in the worker's language; the path stays as written in
-    the profile, since it is what they must find and edit there."""
-    if lang == "en":
-        return problem
-    _ = gettext_for(check_lang(lang))
-    path, sep, what = problem.partition(": ")
-    if not sep or " " in path.strip("()"):  # no field path in front: the whole line is the message
-        path, what = "", problem
-    out = what
-    for pattern, message in _PROBLEMS:
-        def word(m: re.Match[str], message: str = message) -> str:
-            values = {k: v.replace("' or '", "', '") for k, v in m.groupdict().items()}
-            return _(message) % values if values else _(message)
-        out = re.sub(pattern, word, out)
-    out = re.sub(r"\s+(?=\(|—|$)", " ", out).strip()
-    return f"{path}: {out}" if path else out
+    """One problem with the input in the worker's language: a :class:`~refugee_rules.errors.Problem` worded from its
+    message's template and values (the path stays as the profile spells it, since it is what they must find and
+    edit there); any other line as it was written (nothing is read back out of English text)."""
+    if lang == "en" or not isinstance(problem, Problem):
+        return str(problem)
+    return problem.worded(gettext_for(check_lang(lang)))
 
 
 def error_text(error: Exception, lang: str = "en") -> str:
