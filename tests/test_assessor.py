@@ -139,6 +139,32 @@ def test_a_case_run_on_its_scoped_program_is_the_case_run_on_the_whole_program(f
         assert len(scoped.scoped(as_of, scoped._scope(tuple(flat.get("destinations") or ()), flat.get("location.country"))).productions) \
             < len(scoped.program(as_of).productions)
         assert by_scope.model_dump() == by_whole.model_dump()
+        if engine == "compiled":  # a batch's way: the day prepared, the scope's findings run in it, nothing compiled
+            if "prepared" not in _PAIRS:
+                _PAIRS["prepared"] = (Assessor(Options(engine=engine), scoped.book),) * 2
+            prepared = _PAIRS["prepared"][0]
+            prepared.prepare(as_of)
+            assert prepared.assess(profile, as_of=as_of).model_dump() == by_scope.model_dump()
+
+
+def test_a_scope_runs_in_the_prepared_program_until_it_has_come_often_enough_to_compile() -> None:
+    """A batch's first cases of a scope run in the day's prepared program; the scope's own program is compiled when
+    the scope has come SCOPE_RUNS_BEFORE_COMPILING times, and every case says the same whichever ran it."""
+    import refugee_rules.assessor as module
+
+    day = dt.date(2024, 3, 1)
+    profile = {"nationalities": ["RU"], "location": {"country": "GE", "since": "2023-10-01"}, "destinations": ["AM"],
+               "fear": {"fears_return": True, "agents": ["state"]}, "military": {"summoned": True, "evaded": True}}
+    a = Assessor(Options(engine="compiled"), rule_book(Options(engine="compiled")))
+    alone = Assessor(Options(engine="compiled"), a.book).decide(profile, as_of=day).to_json()  # scoped: not prepared
+    a.prepare(day)
+    saved, module.SCOPE_RUNS_BEFORE_COMPILING = module.SCOPE_RUNS_BEFORE_COMPILING, 2
+    try:
+        written = [a.decide(profile, as_of=day).to_json() for _ in range(4)]
+    finally:
+        module.SCOPE_RUNS_BEFORE_COMPILING = saved
+    assert written == [alone] * 4
+    assert list(a._runs_before.values()) == [2] and len(a._scoped) == 1  # two runs in the day's, then its own
 
 
 def test_a_timeline_decides_each_date_and_explains_nothing():

@@ -100,6 +100,19 @@ def test_each_change_says_why_with_the_rule_and_its_citation(impacts: list[Any])
         assert any(r.kind == "rule_in_force" for r in c.why)
 
 
+def test_each_change_is_explained_as_the_full_assessments_explain_it(caseload: list[dict[str, Any]],
+                                                                       impacts: list[Any]) -> None:
+    """impact decides both sides and explains only the findings that changed: each change's rules, citations and
+    reasons are those compare() finds from the two assessments explained in full."""
+    for profile, item in zip(caseload[:12], impacts[:12]):
+        comparison = compare(profile, as_of=BEFORE, as_of_other=AFTER, options=OPTIONS)
+        expected = {c.id: (c.before.rules_fired, c.after.rules_fired, c.after.citations or c.before.citations, c.why)
+                    for c in comparison.changes}
+        got = {c.finding: (c.rules_before, c.rules_after, c.citations, c.why) for c in item.changes
+               if c.finding != "outcome" and not c.finding.startswith("destinations.")}
+        assert got == expected, profile["case_ref"]
+
+
 def _cli(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -228,13 +241,13 @@ def test_every_option_reaches_both_sides(monkeypatch: pytest.MonkeyPatch, tmp_pa
     from refugee_rules.assessor import Assessor
 
     seen: list[tuple[Options, Any]] = []
-    original = Assessor.assess
+    original = Assessor.decide  # each side is decided (and explained only where an answer changed)
 
     def record(self: Assessor, profile: Any, *, as_of: Any = None, runner: Any = None) -> Any:
         seen.append((self.options, as_of))
         return original(self, profile, as_of=as_of, runner=runner)
 
-    monkeypatch.setattr(Assessor, "assess", record)
+    monkeypatch.setattr(Assessor, "decide", record)
     layer = ROOT / "examples" / "layers" / "example-ngo-referral"
     chosen = Options(engine="compiled", jurisdiction="EU", layers=(layer,), stale_after_days=10, destinations=("FI",))
     profile = {"nationalities": ["RU"], "location": {"country": "GE"}}

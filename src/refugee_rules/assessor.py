@@ -27,6 +27,7 @@ from refugee_rules.result.assessment import (DISCLAIMER, Assessment, Destination
 from refugee_rules.result.compact import compact, decided_json
 from refugee_rules.result.decision import Decision
 from refugee_rules.engine import Backend, backend
+from refugee_rules.engine.compiled import CompiledBackend
 from refugee_rules.engine.ir import Program, compile_rules, rules_in_force
 from refugee_rules.explain.evidence import evidence_relied_on, layer_notes
 from refugee_rules.explain.explainer import Explainer, Memos
@@ -48,6 +49,11 @@ PROGRAMS_KEPT = 256
 """Compiled programs kept: one per set of rules in force (of the date, of a scope, of the dataset's destinations)."""
 DATASET_PART = 12
 """Destinations of the Passport Index dataset whose rules one engine run takes (see Assessor.parts)."""
+SCOPE_RUNS_BEFORE_COMPILING = 512
+"""Cases of one scope (on one day) that the compiled backend runs in the day's prepared program (the other findings
+skipped) before it compiles the scope's own program. Compiling one costs ~15-20 ms, as much as ~600 cases pay for
+running in the larger program (~25 µs each, measured): renting until the rent paid nears the price, so a batch
+never pays more than about twice the better choice, and a caseload's rare scopes never compile at all."""
 SCOPED_PROGRAMS = 64
 """Programs cut to a scope that an Assessor compiles; past this, a new scope runs the program of the destinations
 answered. durable-rules keeps every ruleset it is given for the life of the process, so their number must stay
@@ -86,12 +92,17 @@ class Decided:
 
     def assessment(self) -> Assessment:
         """Every finding explained, with the trace of every firing."""
-        findings = self.explainer.findings([d.id for d in self.decisions])
-        if self.additions:
-            findings = [self._added(f) if f.id in self.additions else f for f in findings]
+        findings = self.explained([d.id for d in self.decisions])
         return Assessment(metadata=self.metadata, outcome=self.outcome, findings=findings,
                           trace=self.explainer.trace(), evidence=self.evidence, destinations=self.destinations,
                           destination_notes=self.destination_notes).made_with(self.book)
+
+    def explained(self, ids: list[str]) -> list[Finding]:
+        """These findings explained, as :meth:`assessment` gives them (a layer's notes and sentences added)."""
+        findings = self.explainer.findings(ids)
+        if self.additions:
+            findings = [self._added(f) if f.id in self.additions else f for f in findings]
+        return findings
 
     def _added(self, finding: Finding) -> Finding:
         notes, said = self.additions[finding.id]
@@ -124,6 +135,7 @@ class Assessor:
         self._scopes: dict[tuple[tuple[str, ...], str | None], Scoped] = {}
         self._scoped: dict[tuple[_dt.date, frozenset[str], tuple[str, ...] | None], Program] = {}  # see scoped()
         self._scoped_count = 0
+        self._runs_before: dict[tuple[_dt.date, frozenset[str], tuple[str, ...] | None], int] = {}  # see _program_for
         self._parts: weakref.WeakKeyDictionary[Program, tuple[Program, ...]] = weakref.WeakKeyDictionary()
         self._base_rules: dict[frozenset[str], frozenset[str]] = {}  # see _base_in_force (a few per book)
         self._lock = threading.Lock()
@@ -175,6 +187,37 @@ class Assessor:
             while len(self._scoped) > DAYS_KEPT:
                 self._scoped.pop(next(iter(self._scoped)))
         return program
+
+    def prepare(self, day: _dt.date) -> None:
+        """Make ready to run any scope of ``day`` without compiling: the day's program of every covered destination,
+        and on the compiled backend its function in blocks (what a batch does once, before its workers fork)."""
+        program = self.program(day)
+        if isinstance(self.backend, CompiledBackend):
+            self.backend.prepare(program)
+
+    def _program_for(self, day: _dt.date, scope: Scoped,
+                     answered: tuple[str, ...] | None) -> tuple[Program, frozenset[str] | None]:
+        """The program a case of this scope runs, and the findings to run in it (None: all of its productions).
+
+        Where the day is prepared (:meth:`prepare`) and holds every rule of the scope, the compiled backend runs the
+        scope's findings in the day's program until the scope has come ``SCOPE_RUNS_BEFORE_COMPILING`` times; then
+        (and always on durable-rules, or for a single assessment) the program cut to the scope. Both fire the same
+        productions: a program holds them finding by finding, and the scope's own are the same in both."""
+        key = (day, scope.rules, answered)
+        if key not in self._scoped and isinstance(self.backend, CompiledBackend):
+            whole = self._by_day.get((day, None))
+            if whole is not None and self.backend.prepared(whole):
+                runs = self._runs_before.get(key)
+                if runs is None:  # a scope with a rule the day's program leaves out (a dataset destination) compiles
+                    held = self.in_force(day) & scope.rules <= whole.active_rules
+                    runs = 0 if held else SCOPE_RUNS_BEFORE_COMPILING
+                if runs < SCOPE_RUNS_BEFORE_COMPILING:
+                    with self._lock:
+                        if len(self._runs_before) >= SCOPES_KEPT * 4:
+                            self._runs_before.pop(next(iter(self._runs_before)))
+                        self._runs_before[key] = runs + 1
+                    return whole, scope.closure
+        return self.scoped(day, scope, answered), None
 
     def _scoped_program(self, day: _dt.date, scope: Scoped, answered: tuple[str, ...] | None) -> Program:
         active = frozenset(self.in_force(day) & scope.rules)
@@ -259,10 +302,14 @@ class Assessor:
         scope = self._scope(tuple(wanted), here)
         # An incremental session (the interview) keeps the program of the destinations answered: a scoped program
         # changes with more answers, and a new program replays the session from the start.
-        program = self.scoped(day, scope, codes) if runner is None else self.program(day, codes)
+        program, within = self._program_for(day, scope, codes) if runner is None else (self.program(day, codes), None)
         specs = fact_specs()
         encoded = {p: encode(specs[p], v) for p, v in facts.known.items() if p in program.fact_paths}
-        fired = self.run(run, program, encoded)
+        if within is not None:
+            assert isinstance(run, CompiledBackend)
+            fired = run.run_findings(program, encoded, within)
+        else:
+            fired = self.run(run, program, encoded)
         explainer = Explainer(book, program, facts, fired, day, options.stale_after_days, run.name, self.memos,
                               memo_rules=self.in_force(day), only=scope.closure)
         decisions = explainer.decisions(scope.findings)  # in declaration order

@@ -87,7 +87,7 @@ def holds(t: Test, facts: Facts) -> bool:
 _SCALAR = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
-def _evaluator(program: Program) -> Callable[[Facts], list[str]]:
+def _evaluator(program: Program, blocks: bool = False) -> Callable[..., list[str]]:
     """The program as one generated Python function: one ``if`` per production, in dependency order.
 
     Every fact is read once into a local, every token is a local flag, and a production's guard tests
@@ -96,6 +96,12 @@ def _evaluator(program: Program) -> Callable[[Facts], list[str]]:
     are inlined; the other operators call the same closures as ever (``_test``). Nothing from a
     ruleset is written into the source: values, paths and production ids are passed in as constants
     (``K0``, ``K1`` …), so a ruleset cannot inject code.
+
+    With ``blocks`` the function takes a second argument, one flag per finding of the program (in the order of
+    :func:`block_findings`), and runs only the productions of the findings flagged: each finding's productions are
+    one block (the program holds them finding by finding), whose tokens are set false where the block starts.
+    A flagged finding's premises come from findings before it that must be flagged too (see
+    :meth:`CompiledBackend.run_findings`).
     """
     constants: list[Any] = []
 
@@ -108,8 +114,25 @@ def _evaluator(program: Program) -> Callable[[Facts], list[str]]:
     tokens = sorted({p.produces for p in program.productions} | {n for p in program.productions for n in p.needs})
     flag = {token: f"t{i}" for i, token in enumerate(tokens)}
     body = [f"    {local[path]} = get({const(path)}, MISSING)" for path in paths]
-    body += [f"    {flag[token]} = False" for token in tokens]
+    owner: dict[str, set[str]] = {}  # token -> the findings whose productions assert it (one, in every book)
+    for p in program.productions:
+        owner.setdefault(p.produces, set()).add(p.finding)
+    own = {t: next(iter(f)) for t, f in owner.items() if blocks and len(f) == 1}  # set where its block starts
+    cleared: dict[str, list[str]] = {}
+    for token in sorted(own):
+        cleared.setdefault(own[token], []).append(token)
+    body += [f"    {flag[token]} = False" for token in tokens if token not in own]
+    indent = "    "
+    block: str | None = None
+    findings = {f: i for i, f in enumerate(block_findings(program))}
+    if blocks and findings:
+        body.insert(0, f"    ({', '.join(f's{i}' for i in range(len(findings)))},) = flags")
     for production in program.productions:
+        if blocks and production.finding != block:
+            block, indent = production.finding, "        "
+            body.append(f"    if s{findings[block]}:")
+            if cleared.get(block):
+                body.append(f"        {' = '.join(flag[t] for t in cleared[block])} = False")
         guard = [flag[n] for n in production.needs]
         guard += [f"{local[path]} is not MISSING" for path in sorted({x for t in production.tests for x in t.paths})]
         for t in production.tests:
@@ -117,18 +140,23 @@ def _evaluator(program: Program) -> Callable[[Facts], list[str]]:
                 guard.append(f"{local[t.path]} {_SCALAR[t.op]} {const(t.value)}")
             else:
                 guard.append(f"{const(_test(t))}(facts)")
-        body.append(f"    if {' and '.join(guard) or 'True'}:")
-        body.append(f"        fired({const(production.id)}); {flag[production.produces]} = True")
+        body.append(f"{indent}if {' and '.join(guard) or 'True'}:")
+        body.append(f"{indent}    fired({const(production.id)}); {flag[production.produces]} = True")
     names = ", ".join(f"K{i}" for i in range(len(constants)))
     source = (f"def make(MISSING, {names}):\n"
-              f"  def evaluate(facts):\n"
+              f"  def evaluate(facts{', flags' if blocks else ''}):\n"
               f"    out = []\n    fired = out.append\n    get = facts.get\n"
               + "\n".join(body)
               + "\n    return out\n  return evaluate\n")
     namespace: dict[str, Any] = {}
     exec(compile(source, f"<refugee_rules program {program.signature}>", "exec"), namespace)  # noqa: S102
-    evaluate: Callable[[Facts], list[str]] = namespace["make"](_MISSING, *constants)
+    evaluate: Callable[..., list[str]] = namespace["make"](_MISSING, *constants)
     return evaluate
+
+
+def block_findings(program: Program) -> list[str]:
+    """The findings of a program in the order their productions come (one block each)."""
+    return list(dict.fromkeys(p.finding for p in program.productions))
 
 
 _MISSING = object()
@@ -138,6 +166,10 @@ _EVALUATORS: weakref.WeakKeyDictionary[Program, Callable[[Facts], list[str]]] = 
 """Each program's function, made once (a few tens of milliseconds; the whole program's ~0.2 s) and held exactly as
 long as the program: weakly keyed, so a program dropped takes its function with it. Programs are kept with their
 rule book (:class:`refugee_rules.assessor.Assessor`), so this holds nothing a book does not."""
+_SKIPPING: weakref.WeakKeyDictionary[Program, tuple[Callable[[Facts, tuple[bool, ...]], list[str]], dict[frozenset[str], tuple[bool, ...]]]] = (
+    weakref.WeakKeyDictionary())
+"""Each prepared program's function in blocks (:meth:`CompiledBackend.prepare`), with the flags of each set of
+findings it has run."""
 _EVALUATORS_LOCK = threading.Lock()
 
 
@@ -154,3 +186,40 @@ class CompiledBackend:
             with _EVALUATORS_LOCK:
                 evaluate = _EVALUATORS.setdefault(program, evaluate)
         return frozenset(evaluate(facts))
+
+    def prepare(self, program: Program) -> None:
+        """Make the program's function in blocks, so that :meth:`run_findings` can run any part of it without
+        compiling anything (a batch prepares the day's program once, before its workers fork)."""
+        if program not in _SKIPPING:
+            made: tuple[Callable[..., list[str]], dict[frozenset[str], tuple[bool, ...]]] = (
+                _evaluator(program, blocks=True), {})
+            with _EVALUATORS_LOCK:
+                _SKIPPING.setdefault(program, made)
+
+    def prepared(self, program: Program) -> bool:
+        return program in _SKIPPING
+
+    def run_findings(self, program: Program, facts: Facts, findings: frozenset[str]) -> frozenset[str]:
+        """What :meth:`run` gives of the productions of ``findings`` (and of every finding they read), from the
+        prepared program alone: exactly what the program cut to those findings fires, without compiling it."""
+        evaluate, flags_of = _SKIPPING[program]
+        flags = flags_of.get(findings)
+        if flags is None:
+            flags = flags_of[findings] = _flags(program, findings)
+        return frozenset(evaluate(facts, flags))
+
+
+def _flags(program: Program, findings: frozenset[str]) -> tuple[bool, ...]:
+    """One flag per block of the program: its finding is one of ``findings`` or produces a token one of theirs
+    needs, transitively (so no flagged block reads a token that no block has set)."""
+    producer = {p.produces: p.finding for p in program.productions}
+    wanted, stack = set(findings), list(findings)
+    needs: dict[str, set[str]] = {}
+    for p in program.productions:
+        needs.setdefault(p.finding, set()).update(producer[n] for n in p.needs if n in producer)
+    while stack:
+        for other in needs.get(stack.pop(), ()):
+            if other not in wanted:
+                wanted.add(other)
+                stack.append(other)
+    return tuple(f in wanted for f in block_findings(program))

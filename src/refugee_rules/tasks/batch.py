@@ -312,7 +312,10 @@ _settings: dict[str, Any] = {}  # this worker's Options and output format, set o
 
 
 def _init(options: Options, fmt: str, worker: bool = False) -> None:
+    from refugee_rules.assessor import assessor
+
     _settings.update(options=options, fmt=fmt)
+    assessor(options).prepare(options.day())  # a forked worker finds it made by the batch before the fork
     if worker:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the batch decides
         threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="batch-parent").start()
@@ -447,7 +450,7 @@ def assess_lines(records: Iterable[Record], *, as_of: _dt.date | None = None, en
     if context.get_start_method() == "fork":  # forked workers start with the rule book loaded and compiled
         from refugee_rules.assessor import assessor
 
-        assessor(chosen).program(chosen.day())
+        assessor(chosen).prepare(chosen.day())
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
                                initargs=(chosen, fmt, True))
     finished = False

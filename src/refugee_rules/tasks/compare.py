@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -101,22 +101,30 @@ def finding_changes(a1: Assessment, a2: Assessment, facts: list[FactChange]) -> 
     """Every finding both assessments answer whose answer differs, in ``a1``'s order, with why it changed: the
     differing facts among those it reads, the rules that came into or went out of force, the findings it rests on
     that changed first. Shared by :func:`compare` (one profile) and ``tasks.impact`` (a caseload)."""
+    return changes_between([(f.id, f.answer) for f in a1.findings], {f.id: f.answer for f in a2.findings},
+                           a1.finding, a2.finding, facts)
+
+
+def changes_between(answers1: list[tuple[str, str]], answers2: dict[str, str], explained1: Callable[[str], Finding],
+                    explained2: Callable[[str], Finding], facts: list[FactChange]) -> list[FindingChange]:
+    """:func:`finding_changes` from each side's answers, explaining only the findings whose answer changed (a
+    caseload's ``impact`` decides both sides and explains a few findings, not every one)."""
     changed_facts = {c.path: c for c in facts}
     L = Lang("en")
-    answers2 = {f.id: f.answer for f in a2.findings}
-    changed_ids = {f.id for f in a1.findings if answers2.get(f.id, f.answer) != f.answer}
+    first = dict(answers1)
+    changed_ids = {fid for fid, answer in answers1 if answers2.get(fid, answer) != answer}
     changes = []
-    for f in a1.findings:
-        if f.id not in changed_ids:
+    for fid, _ in answers1:
+        if fid not in changed_ids:
             continue
-        g = a2.finding(f.id)
+        f, g = explained1(fid), explained2(fid)
         why = [Reason(kind="fact", subject=p, before=changed_facts[p].before, after=changed_facts[p].after)
                for p in sorted((_paths(f) | _paths(g)) & set(changed_facts))]
         why += [Reason(kind="rule_in_force", subject=r, before=False, after=True)
                 for r in sorted(_not_in_force(f) - _not_in_force(g))]
         why += [Reason(kind="rule_not_in_force", subject=r, before=True, after=False)
                 for r in sorted(_not_in_force(g) - _not_in_force(f))]
-        why += [Reason(kind="finding", subject=d, before=a1.finding(d).answer, after=answers2[d])
+        why += [Reason(kind="finding", subject=d, before=first[d], after=answers2[d])
                 for d in sorted(set(f.depends_on) | set(g.depends_on)) if d in changed_ids]
         changes.append(FindingChange(id=f.id, title=f.title, before=_side(f, L), after=_side(g, L), why=why))
     return changes

@@ -26,16 +26,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from refugee_rules.errors import FileError, OptionsError, ProfileError, RefugeeRulesError
 from refugee_rules.options import Options
-from refugee_rules.result.assessment import Assessment
 from refugee_rules.result.serialise import line_safe
 from refugee_rules.tasks import batch
-from refugee_rules.tasks.compare import Reason, fact_changes, finding_changes
+from refugee_rules.tasks.compare import Reason, changes_between, fact_changes
+
+if TYPE_CHECKING:
+    from refugee_rules.assessor import Decided
+    from refugee_rules.law.loader import RuleBook
 
 FORMATS = ("jsonl", "csv")
 OUTCOME = "outcome"
@@ -111,8 +114,7 @@ class RuleChanges:
     def __init__(self) -> None:
         self._found: dict[tuple[str, str, str], list[Reason]] = {}
 
-    def __call__(self, fid: str, before: Assessment, after: Assessment) -> list[Reason]:
-        b1, b2 = before.rule_book, after.rule_book
+    def __call__(self, fid: str, b1: RuleBook | None, b2: RuleBook | None) -> list[Reason]:
         if b1 is None or b2 is None or b1.content_hash == b2.content_hash:
             return []
         key = (b1.content_hash, b2.content_hash, fid)
@@ -129,9 +131,10 @@ class RuleChanges:
         return found
 
 
-def diff(before: Assessment, after: Assessment, profile: Any, rule_changes: RuleChanges | None = None) -> list[Change]:
-    """Every answer that differs between two assessments of one profile: the outcome, each destination's entry
-    summary, and each finding (one answered on one side only included), in the first side's order."""
+def diff(before: Decided, after: Decided, profile: Any, rule_changes: RuleChanges | None = None) -> list[Change]:
+    """Every answer that differs between two decided cases of one profile: the outcome, each destination's entry
+    summary, and each finding (one answered on one side only included), in the first side's order. Only the
+    findings that changed are explained (each side's explanation as its full assessment gives it)."""
     from refugee_rules.tasks.compare import _side
     from refugee_rules.views.report import Lang
 
@@ -145,11 +148,12 @@ def diff(before: Assessment, after: Assessment, profile: Any, rule_changes: Rule
         if entry1.get(code) != entry2.get(code):
             changes.append(Change(finding=f"destinations.{code}.entry", kind="entry", destination=code,
                                   before=entry1.get(code), after=entry2.get(code)))
-    answers1 = {f.id: f for f in before.findings}
-    answers2 = {f.id: f for f in after.findings}
+    answers1 = {d.id: d for d in before.decisions}
+    answers2 = {d.id: d for d in after.decisions}
     facts = fact_changes(profile, profile, before.metadata.as_of, after.metadata.as_of) \
         if before.metadata.as_of != after.metadata.as_of else []
-    common = finding_changes(before, after, facts)
+    common = changes_between([(d.id, d.answer) for d in before.decisions], {d.id: d.answer for d in after.decisions},
+                             lambda fid: before.explained([fid])[0], lambda fid: after.explained([fid])[0], facts)
     by_id = {c.id: c for c in common}
     L = Lang("en")
     rule_reasons = rule_changes or RuleChanges()
@@ -163,16 +167,15 @@ def diff(before: Assessment, after: Assessment, profile: Any, rule_changes: Rule
             changes.append(Change(finding=fid, kind=g.kind, destination=g.destination, before=f.answer, after=g.answer,
                                   rules_before=c.before.rules_fired, rules_after=c.after.rules_fired,
                                   citations=c.after.citations or c.before.citations,
-                                  why=c.why + rule_reasons(fid, before, after)))
+                                  why=c.why + rule_reasons(fid, before.book, after.book)))
         else:
-            one = f if f is not None else g
-            assert one is not None
+            one = before.explained([fid])[0] if f is not None else after.explained([fid])[0]
             side = _side(one, L)
             changes.append(Change(finding=fid, kind=one.kind, destination=one.destination,
                                   before=f.answer if f is not None else None, after=g.answer if g is not None else None,
                                   rules_before=side.rules_fired if f is not None else [],
                                   rules_after=side.rules_fired if g is not None else [], citations=side.citations,
-                                  why=rule_reasons(fid, before, after)))
+                                  why=rule_reasons(fid, before.book, after.book)))
     return changes
 
 
@@ -183,10 +186,10 @@ def client(record: Any, left: Side, right: Side, *, index: int = 0, ident: str =
     from refugee_rules.case.inputs import profile_from_mapping
 
     profile = profile_from_mapping(record)
-    before = assessor(left.options).assess(profile, as_of=left.day)
-    after = assessor(right.options).assess(profile, as_of=right.day)
+    first = assessor(left.options).decide(profile, as_of=left.day)
+    second = assessor(right.options).decide(profile, as_of=right.day)
     return ClientImpact(index=index, record=ident or f"record {index}", case_ref=profile.case_ref,
-                        changes=diff(before, after, profile, rule_changes))
+                        changes=diff(first, second, profile, rule_changes))
 
 
 # --- lines --------------------------------------------------------------------------------------------
@@ -263,7 +266,16 @@ _worker: list[Any] = []  # this worker's two sides and its RuleChanges, set once
 
 
 def _init(left: Side, right: Side) -> None:
+    _prepare(left, right)
     _worker[:] = [left, right, RuleChanges()]
+
+
+def _prepare(left: Side, right: Side) -> None:
+    """Both sides' days made ready to run any scope, as a batch's is (Assessor.prepare)."""
+    from refugee_rules.assessor import assessor
+
+    for side in (left, right):
+        assessor(side.options).prepare(side.day)
 
 
 def _chunk(records: list[batch.Record]) -> list[Outcome]:
@@ -273,6 +285,7 @@ def _chunk(records: list[batch.Record]) -> list[Outcome]:
 def outcomes(records: Iterable[batch.Record], left: Side, right: Side, workers: int = 1) -> Iterator[Outcome]:
     """One Outcome per record, in input order; a bounded window in flight across worker processes."""
     if workers <= 1:
+        _prepare(left, right)
         changes = RuleChanges()
         for record in records:
             yield _one(record, left, right, changes)
