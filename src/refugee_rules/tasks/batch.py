@@ -315,7 +315,8 @@ def _init(options: Options, fmt: str, worker: bool = False) -> None:
     from refugee_rules.assessor import assessor
 
     _settings.update(options=options, fmt=fmt)
-    assessor(options).prepare(options.day())  # a forked worker finds it made by the batch before the fork
+    with contextlib.suppress(RefugeeRulesError):  # rules that do not load are each record's error row, as ever
+        assessor(options).prepare(options.day())  # a forked worker finds it made by the batch before the fork
     if worker:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the batch decides
         threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="batch-parent").start()

@@ -275,7 +275,8 @@ def _prepare(left: Side, right: Side) -> None:
     from refugee_rules.assessor import assessor
 
     for side in (left, right):
-        assessor(side.options).prepare(side.day)
+        with contextlib.suppress(RefugeeRulesError):  # rules that do not load are each record's error, as ever
+            assessor(side.options).prepare(side.day)
 
 
 def _chunk(records: list[batch.Record]) -> list[Outcome]:
