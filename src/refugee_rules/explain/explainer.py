@@ -173,6 +173,11 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+RuleAsks = tuple[str, str, frozenset[str], tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]
+"""(held token, failed token, profile facts read, (derived fact read, the profile facts it is asked as) …, findings
+read): see Memos.asks."""
+
+
 class Memos:
     """Everything an Assessor remembers between cases, for its one rule book: what each finding reads, the
     stop-points, the explanations that read no fact, and bounded memos of explained findings, firings, whole
@@ -210,6 +215,9 @@ class Memos:
         self.trace_paths: Memo[tuple[str, ...]] = Memo(CACHE_SIZE // 4)
         self._texts: dict[tuple[str, bool], str | None] = {}
         self._missing: dict[tuple[str, str], MissingFact] = {}
+        self._asks: dict[str, RuleAsks] = {}
+        self.sides: dict[str, tuple[str, str]] = {
+            fid: (finding_token(fid, "met"), finding_token(fid, "not_met")) for fid in book.findings}
 
     def decision_masks(self, program: Program) -> DecisionMasks:
         """The bit of each production of ``program``, and per finding the masks of the productions and fact paths
@@ -225,6 +233,19 @@ class Memos:
                         bits[p.id] = 1 << len(bits)
             productions = {p.id: bits[p.id] for p in program.productions}
             found = self._masks[program] = DecisionMasks(productions, _FindingMasks(self, program, productions))
+        return found
+
+    def asks(self, rule_id: str) -> RuleAsks:
+        """What an undetermined finding asks of one of its rules (see Explainer._missing): the rule's tokens of having
+        held and failed, the profile facts it reads, the derived facts it reads with the profile facts each is asked
+        as, and the findings it reads, sorted (made on first use: a case asks of a few dozen of the book's rules)."""
+        found = self._asks.get(rule_id)
+        if found is None:
+            read = sorted(self.book.facts_read(rule_id))
+            derived = tuple((path, inputs) for path in read if (inputs := derived_inputs(path)) != (path,))
+            found = self._asks[rule_id] = (
+                rule_token(rule_id, "held"), rule_token(rule_id, "failed"),
+                frozenset(read) - {path for path, _ in derived}, derived, tuple(sorted(self.book.findings_read(rule_id))))
         return found
 
     def constant_text(self, rule_id: str, held: bool) -> str | None:
@@ -311,8 +332,11 @@ class Explainer:
 
     def side(self, finding: str) -> FindingStatus:
         """The engine's side of a finding: met (its positive answer), not_met (its negative answer) or neither."""
-        met = finding_token(finding, "met") in self.produced
-        not_met = finding_token(finding, "not_met") in self.produced
+        tokens = self.memos.sides.get(finding)
+        met_token, not_met_token = tokens if tokens is not None else (finding_token(finding, "met"),
+                                                                      finding_token(finding, "not_met"))
+        produced = self.produced
+        met, not_met = met_token in produced, not_met_token in produced
         if met and not_met:  # the engine guarantees this never happens; the property tests check it
             raise AssertionError(f"finding {finding} concluded both met and not met")
         return "met" if met else "not_met" if not_met else "undetermined"
@@ -358,13 +382,19 @@ class Explainer:
         if found is not None:
             return found
         paths: list[str] = []
-        known = self.facts.known
+        known, active, produced, asks = self.facts.known, self.program.active_rules, self.produced, self.memos.asks
         for rule in self.book.rules_of(finding):
-            if rule.id not in self.program.active_rules or self._settled(rule.id):
+            if rule.id not in active:
                 continue
-            paths += sorted({q for p in self.book.facts_read(rule.id) if p not in known
-                             for q in derived_inputs(p) if q not in known})
-            for ref in sorted(self.book.findings_read(rule.id)):
+            held, failed, plain, derived, findings_read = asks(rule.id)
+            if held in produced or failed in produced:  # settled: none of its missing facts can change the finding
+                continue
+            asked = plain.difference(known)
+            for path, inputs in derived:
+                if path not in known:
+                    asked |= {q for q in inputs if q not in known}
+            paths += sorted(asked)
+            for ref in findings_read:
                 if self.side(ref) == "undetermined":
                     paths += self._missing(ref)
         found = self._missing_of[finding] = list(dict.fromkeys(paths))
