@@ -202,10 +202,11 @@ def _said(e: Any) -> Message:
     english = e["msg"][len("Value error, "):] if e["msg"].startswith("Value error, ") else e["msg"]
     kind, ctx = e["type"], e.get("ctx") or {}
     if kind == "literal_error":  # pydantic lists them as "'a', 'b' or 'c'": a list in the worker's language
-        return message("expected one of %(values)s", english=english, values=str(ctx.get("expected", "")).replace("' or '", "', '"))
+        listed = str(ctx.get("expected", "")).replace("' or '", "', '")
+        return message("expected one of %(values)s", english=english, values=listed)
     if kind == "country_code":
-        return message("expected a two-letter ISO 3166-1 country code such as RU, GE or KZ, got %(got)s", english=english,
-                       got=ctx.get("got", ""))
+        return message("expected a two-letter ISO 3166-1 country code such as RU, GE or KZ, got %(got)s",
+                       english=english, got=ctx.get("got", ""))
     worded = next((m for prefixes, m in _WORDED if kind.startswith(prefixes)), None)
     return Message(worded.template if worded else english.replace("%", "%%"), (), english)
 

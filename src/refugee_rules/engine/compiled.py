@@ -166,8 +166,8 @@ _EVALUATORS: weakref.WeakKeyDictionary[Program, Callable[[Facts], list[str]]] = 
 """Each program's function, made once (a few tens of milliseconds; the whole program's ~0.2 s) and held exactly as
 long as the program: weakly keyed, so a program dropped takes its function with it. Programs are kept with their
 rule book (:class:`refugee_rules.assessor.Assessor`), so this holds nothing a book does not."""
-_SKIPPING: weakref.WeakKeyDictionary[Program, tuple[Callable[[Facts, tuple[bool, ...]], list[str]], dict[frozenset[str], tuple[bool, ...]]]] = (
-    weakref.WeakKeyDictionary())
+Skipping = tuple[Callable[..., list[str]], dict[frozenset[str], tuple[bool, ...]]]
+_SKIPPING: weakref.WeakKeyDictionary[Program, Skipping] = weakref.WeakKeyDictionary()
 """Each prepared program's function in blocks (:meth:`CompiledBackend.prepare`), with the flags of each set of
 findings it has run."""
 _EVALUATORS_LOCK = threading.Lock()
@@ -191,8 +191,7 @@ class CompiledBackend:
         """Make the program's function in blocks, so that :meth:`run_findings` can run any part of it without
         compiling anything (a batch prepares the day's program once, before its workers fork)."""
         if program not in _SKIPPING:
-            made: tuple[Callable[..., list[str]], dict[frozenset[str], tuple[bool, ...]]] = (
-                _evaluator(program, blocks=True), {})
+            made: Skipping = (_evaluator(program, blocks=True), {})
             with _EVALUATORS_LOCK:
                 _SKIPPING.setdefault(program, made)
 
@@ -212,11 +211,14 @@ class CompiledBackend:
 def _flags(program: Program, findings: frozenset[str]) -> tuple[bool, ...]:
     """One flag per block of the program: its finding is one of ``findings`` or produces a token one of theirs
     needs, transitively (so no flagged block reads a token that no block has set)."""
-    producer = {p.produces: p.finding for p in program.productions}
+    producers: dict[str, set[str]] = {}
+    for p in program.productions:
+        producers.setdefault(p.produces, set()).add(p.finding)
     wanted, stack = set(findings), list(findings)
     needs: dict[str, set[str]] = {}
     for p in program.productions:
-        needs.setdefault(p.finding, set()).update(producer[n] for n in p.needs if n in producer)
+        for n in p.needs:
+            needs.setdefault(p.finding, set()).update(producers.get(n, ()))
     while stack:
         for other in needs.get(stack.pop(), ()):
             if other not in wanted:
