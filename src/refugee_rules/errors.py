@@ -52,8 +52,7 @@ class Problem(str):
     message: Message
 
     def __new__(cls, path: str, said: Message) -> Problem:
-        english = said.text()
-        made = super().__new__(cls, f"{path}: {english}" if path else english)
+        made = super().__new__(cls, _line(path, said.text()))
         made.path, made.message = path, said
         return made
 
@@ -63,8 +62,11 @@ class Problem(str):
     def worded(self, translate: Callable[[str], str]) -> str:
         """The problem in the language of ``translate``; the path stays as the profile spells it (it is what the
         worker must find there)."""
-        said = self.message.text(translate)
-        return f"{self.path}: {said}" if self.path else said
+        return _line(self.path, self.message.text(translate))
+
+
+def _line(path: str, said: str) -> str:
+    return f"{path}: {said}" if path else said
 
 
 class RefugeeRulesError(Exception):

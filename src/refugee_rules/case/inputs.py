@@ -50,8 +50,8 @@ def _check_size(data: Any) -> Problem | None:
         node, depth, path = stack.pop()
         count += 1
         if count > MAX_NODES:
-            return Problem("", message("(top level): the document has more than %(n)s values (aliases expanded); "
-                                       "a profile is far smaller", n=MAX_NODES))
+            return _at(None, message("the document has more than %(n)s values (aliases expanded); a profile is far "
+                                     "smaller", n=MAX_NODES))
         if depth > MAX_DEPTH:
             return Problem(_spelled(path), message("nested more than %(n)s levels deep", n=MAX_DEPTH))
         if isinstance(node, str):
@@ -104,8 +104,8 @@ def profile_from_mapping(data: Any, source: str | None = None) -> CaseProfile:
     if isinstance(data, CaseProfile):
         return data
     if not isinstance(data, Mapping):
-        raise ProfileError([Problem("", message("(top level): expected a mapping of profile fields, got %(got)s",
-                                                got=type(data).__name__))], source)
+        raise ProfileError([_at(None, message("expected a mapping of profile fields, got %(got)s",
+                                              got=type(data).__name__))], source)
     if (problem := _check_size(data)) is not None:
         raise ProfileError([problem], source)
     try:

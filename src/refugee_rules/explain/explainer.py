@@ -332,9 +332,7 @@ class Explainer:
 
     def side(self, finding: str) -> FindingStatus:
         """The engine's side of a finding: met (its positive answer), not_met (its negative answer) or neither."""
-        tokens = self.memos.sides.get(finding)
-        met_token, not_met_token = tokens if tokens is not None else (finding_token(finding, "met"),
-                                                                      finding_token(finding, "not_met"))
+        met_token, not_met_token = self.memos.sides[finding]
         produced = self.produced
         met, not_met = met_token in produced, not_met_token in produced
         if met and not_met:  # the engine guarantees this never happens; the property tests check it
