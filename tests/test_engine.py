@@ -195,13 +195,13 @@ def test_default_engine_is_durable_where_it_imports():
 
 @needs_durable
 def test_breaking_durable_rules_breaks_the_default_assessment(monkeypatch):
-    """durable-rules does the work by default: if its host fails, the default assessment fails."""
+    """durable-rules does the work by default: if its engine fails, the default assessment fails."""
     from refugee_rules.engine import durable_backend
 
     def broken(*args, **kwargs):
         raise RuntimeError("durable-rules is broken")
 
-    monkeypatch.setattr(durable_backend.Host, "assert_fact", broken)
+    monkeypatch.setattr(durable_backend.rete, "assert_fact", broken)
     with pytest.raises(EngineError, match="durable-rules failed"):
         assess({"nationalities": ["RU"], "location": {"country": "GE"}}, as_of="2024-01-01")
     # the compiled backend does not touch durable-rules at all
@@ -218,8 +218,8 @@ def test_an_exception_inside_an_action_reaches_the_caller(monkeypatch):
 
     original = durable_backend._Session.__init__
 
-    def init(self, consumed):
-        original(self, consumed)
+    def init(self, program):
+        original(self, program)
         self.fired = Exploding()
 
     monkeypatch.setattr(durable_backend._Session, "__init__", init)
@@ -285,13 +285,20 @@ def test_unknown_engine_is_a_clear_error():
 
 
 @needs_durable
-def test_the_durable_host_runs_no_background_dispatcher():
-    """A host's dispatcher threads race the asserting thread for actions; ours starts none."""
+def test_durable_rules_runs_without_its_host_or_any_thread(monkeypatch):
+    """durable-rules' ``Host`` starts dispatcher threads that race the asserting thread for actions, and wraps every
+    firing in a JSON round trip of the session's state: the backend drives the engine's actions itself and never
+    makes one. A run that made a host, or left a thread behind, fails here."""
     import threading as th
 
-    from refugee_rules.engine import durable_backend
+    import durable.engine
 
-    assess({"nationalities": ["RU"], "location": {"country": "GE"}}, as_of="2024-01-01", engine="durable")
-    host = durable_backend._get_host()
-    assert not hasattr(host, "_d_timer") and not hasattr(host, "_t_timer")
-    assert not [t for t in th.enumerate() if isinstance(t, th.Timer)]
+    def no_host(*args, **kwargs):
+        raise AssertionError("a durable-rules Host was made")
+
+    monkeypatch.setattr(durable.engine.Host, "__init__", no_host)
+    before = set(th.enumerate())
+    result = assess({"nationalities": ["RU"], "location": {"country": "GE"}, "fear": {"agents": ["state"]}},
+                    as_of="2024-01-01", engine="durable")
+    assert result.metadata.engine == "durable" and result.answer("outside_country_of_nationality") == "met"
+    assert set(th.enumerate()) <= before

@@ -31,11 +31,11 @@ def durable_available() -> bool:
 
 
 def durable_state_here() -> bool:
-    """Whether this process has run durable-rules (its host exists here). Its C state is not fork-safe: a child
+    """Whether this process has run durable-rules (its rulesets exist here). Its C state is not fork-safe: a child
     forked from such a process answered differently from its parent, now and then (`make fuzz` found it three
     times: notes/fuzz/README.md), so worker pools are not forked from it."""
     module = sys.modules.get("refugee_rules.engine.durable_backend")
-    return module is not None and module._host is not None and module._host_pid == os.getpid()
+    return module is not None and module._pid == os.getpid() and bool(module._rulesets)
 
 
 def default_engine() -> str:

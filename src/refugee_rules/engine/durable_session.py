@@ -12,18 +12,16 @@ which are asserted together with the list fact itself, before it (as the batch b
 a new fact can only complete matches, never undo one: the fired set after an add is the fired set of a
 full run on the same facts. The interview tests check that equality after every answer.
 
-The patterns, ruleset registration, lock, host and per-session bookkeeping are those of
-:mod:`.durable_backend`, imported, not copied: every session opens with the "session" fact, every call into
-the host holds the lock, and the session is deleted on :meth:`IncrementalDurable.close`.
+The patterns, rulesets, lock and sessions (with their action loop) are those of :mod:`.durable_backend`,
+imported, not copied: every session opens with the "session" fact, every call into the engine holds the lock,
+and the session is deleted on :meth:`IncrementalDurable.close`.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from typing import Any, cast
-
-from durable.engine import MessageNotHandledException
+from typing import Any
 
 from refugee_rules.errors import EngineError
 from refugee_rules.engine import durable_backend as _db
@@ -51,11 +49,8 @@ class IncrementalDurable:
     name = "durable"
 
     def __init__(self) -> None:
-        self._host: Any = None
-        self._ruleset: str | None = None
+        self._session: _db._Session | None = None
         self._signature: str | None = None
-        self._sid: str | None = None
-        self._state: _db._Session | None = None
         self._facts: dict[str, Any] = {}
         self.adds = 0
         self.replays = 0
@@ -65,15 +60,12 @@ class IncrementalDurable:
 
     def _close_locked(self) -> None:
         _live.pop(id(self), None)
-        if self._sid is not None:
-            _db._sessions.pop(self._sid, None)
-            host = self._host
-            if host is not None and host is _db._host and self._ruleset is not None:
-                try:
-                    cast(Any, host).delete_state(self._ruleset, self._sid)
-                except Exception:  # a session that cannot be deleted is not worth failing an interview for
-                    pass
-        self._sid, self._state, self._facts = None, None, {}
+        session, self._session, self._facts = self._session, None, {}
+        if session is not None:
+            try:
+                session.close()  # only in the process that opened it (a forked child has its own engine)
+            except Exception:  # a session that cannot be deleted is not worth failing an interview for
+                pass
 
     def close(self) -> None:
         """Delete the session (durable-rules allows 1,024 live sessions per ruleset)."""
@@ -92,63 +84,41 @@ class IncrementalDurable:
         except Exception:
             pass
 
-    def _open_locked(self, program: Program) -> None:
+    def _open_locked(self, program: Program) -> _db._Session:
         self._close_locked()
         while len(_live) >= LIVE_SESSIONS:
             _, oldest = _live.popitem(last=False)
             other = oldest()
             if other is not None:
                 other._close_locked()
-        host = _db._get_host()
-        name = _db._register(program)
-        sid = str(next(_db._sid_counter))
-        consumed = _db._layout(program).consumed
-        state = _db._sessions[sid] = _db._Session(consumed)
-        try:
-            host.assert_fact(name, {"sid": sid, "t": "s", "n": "session"})
-        except Exception as e:
-            _db._sessions.pop(sid, None)
-            raise EngineError(f"durable-rules failed: {type(e).__name__}: {e}") from e
-        self._host, self._ruleset, self._signature, self._sid, self._state = host, name, program.signature, sid, state
+        session = self._session = _db._Session(program)
+        self._signature = program.signature
         _live[id(self)] = weakref.ref(self)
+        return session
 
     # --- the backend ------------------------------------------------------------------------------
 
     def run(self, program: Program, facts: dict[str, Any]) -> frozenset[str]:
         """The productions that fire on ``facts``: only the new facts are asserted when nothing was changed."""
         with _db._LOCK:
-            host = _db._get_host()
             relevant = {p: v for p, v in facts.items() if p in program.fact_paths}
-            same_session = (self._sid is not None and self._host is host and self._signature == program.signature
-                            and self._sid in _db._sessions)
-            kept = same_session and all(p in relevant and relevant[p] == v for p, v in self._facts.items())
-            if kept:
+            session = self._session
+            kept = (session is not None and session.live() and self._signature == program.signature
+                    and all(p in relevant and relevant[p] == v for p, v in self._facts.items()))
+            if session is not None and kept:
                 new = {p: v for p, v in relevant.items() if p not in self._facts}
                 self.adds += 1
                 _live.move_to_end(id(self))
             else:
-                self._open_locked(program)
+                session = self._open_locked(program)
                 new = relevant
                 self.replays += 1
-            state = self._state
-            assert state is not None and self._sid is not None and self._ruleset is not None
             assertions = _db._assertions(program, new)
             self.asserted_last = len(assertions)
             try:
-                for fact in assertions:
-                    try:
-                        host.assert_fact(self._ruleset, dict(fact, sid=self._sid))
-                    except MessageNotHandledException:
-                        pass  # no pattern can ever match this fact
-                got = host.get_state(self._ruleset, self._sid)
-                if isinstance(got, dict) and got.get("exception"):
-                    state.errors.append(str(got["exception"]))
-            except Exception as e:
+                session.add(assertions)
+            except EngineError:
                 self._close_locked()
-                raise EngineError(f"durable-rules failed: {type(e).__name__}: {e}") from e
-            if state.errors:
-                errors = list(state.errors)
-                self._close_locked()
-                raise EngineError("durable-rules action failed: " + "; ".join(errors))
+                raise
             self._facts = relevant
-            return frozenset(state.fired)
+            return frozenset(session.fired)

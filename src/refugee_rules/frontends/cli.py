@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import gc
 import json
 import sys
 from pathlib import Path
@@ -601,5 +602,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def command() -> int:
+    """The console command: :func:`main`, then the process exits without the collector walking what it built.
+
+    A command's rule book, compiled programs and memos are a few hundred thousand objects the process holds to the
+    end; at exit the interpreter ran its collector over all of them (measured: ~170 ms of a ~0.85 s one-profile
+    ``assess``). Freezing them first (:func:`gc.freeze`) leaves that walk out; files are still flushed and closed
+    and exit handlers still run. Only here, in a process the command owns: :func:`main` is also called inside
+    other processes (tests, an embedder), where frozen objects would never be collected."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(command())
