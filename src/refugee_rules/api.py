@@ -64,7 +64,7 @@ def assess(
 class FailedRecord(BaseModel):
     """A record ``assess_many`` could not assess: which one, and why. It takes the record's place in the output."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use, not on import
 
     index: int = Field(description="Position of the record in the input, from 0.")
     case_ref: str | None = Field(default=None, description="The record's case_ref, where it could be read.")

@@ -58,7 +58,7 @@ def fact(description: str, question: str, client_question: str | None = None) ->
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built on first use, not on import
 
 
 # --- documents ------------------------------------------------------------------------------

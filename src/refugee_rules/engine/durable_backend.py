@@ -213,7 +213,8 @@ def _patterns_of(production: Production, plan: dict[tuple[str, str], dict[str, i
 @dataclass(frozen=True)
 class _Ruleset:
     """A program made into a durable-rules ruleset: its engine handle, and for each rule (``p<i>``) the production
-    it stands for and the token that production asserts (an empty string where no production consumes it)."""
+    it stands for and the fact of the token it asserts, as JSON up to its session id (an empty string where no
+    production consumes the token): written once here, not encoded again at each of ~40 firings a case."""
 
     signature: str
     handle: int
@@ -238,7 +239,7 @@ def _ruleset(program: Program) -> _Ruleset:
                                          json.dumps(definition, ensure_ascii=False))
         except Exception as e:
             raise EngineError(f"durable-rules failed: {type(e).__name__}: {e}") from e
-        firings = tuple((p.id, p.produces if p.produces in consumed else "") for p in program.productions)
+        firings = tuple((p.id, _token_fact(p.produces) if p.produces in consumed else "") for p in program.productions)
         found = _rulesets[program.signature] = _Ruleset(program.signature, handle, firings)
     return found
 
@@ -289,8 +290,7 @@ class _Session:
                     self.fired.add(production)
                     if token and token not in self.asserted:
                         self.asserted.add(token)
-                        rete.assert_fact(handle, json.dumps({"t": _token_kind(token), "n": token, "sid": self.sid},
-                                                            ensure_ascii=False))
+                        rete.assert_fact(handle, f'{token}"{self.sid}"}}')
             except Exception as e:
                 rete.abandon_action(handle, state)
                 raise EngineError(f"durable-rules action failed: {production}: {type(e).__name__}: {e}") from e
@@ -306,6 +306,11 @@ class _Session:
         if self.open and self.pid == os.getpid():
             self.open = False
             rete.delete_state(self.ruleset.handle, self.sid)
+
+
+def _token_fact(token: str) -> str:
+    """The JSON of a token's fact without the end of its session id: ``{"t": "k7", "n": "<token>", "sid": ``."""
+    return json.dumps({"t": _token_kind(token), "n": token, "sid": ""}, ensure_ascii=False)[:-3]
 
 
 def _rule_named(message: str) -> str:

@@ -20,7 +20,7 @@ RegimeTopic = Literal["documents", "entry", "stay", "residence", "visa", "risk",
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built on first use, not on import
 
 
 class Citation(_Strict):

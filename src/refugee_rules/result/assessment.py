@@ -38,7 +38,7 @@ DISCLAIMER = (
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use, not on import
 
 
 class Citation(_Value):

@@ -20,7 +20,7 @@ CATALOGUE_VERSION = "2.0"
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use, not on import
 
 
 class StopPointEntry(_Value):

@@ -31,7 +31,7 @@ Detail = Literal["compact", "full"]
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use, not on import
 
 
 class Conflict(_Value):
